@@ -1,0 +1,3 @@
+from omnimeet.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,323 @@
+"""The schema: every table of the shared domain, as typed SQLAlchemy declarative models.
+
+Conventions, chosen for speed and for identical behaviour on SQLite and PostgreSQL:
+- times are integers, milliseconds since the Unix epoch, UTC (columns end in ``_ms``);
+- structured vendor-only settings are JSON text (``settings``), validated by the vendor that owns them;
+- every row that belongs to a customer carries ``tenant_id``, and every query filters on it;
+- ``seq`` is an internal, monotonically increasing key (ordering, keyset pagination, foreign keys); the id a
+  client sees is ``public_id``, whose format the owning vendor chooses;
+- ``api`` names the API surface that owns a row (an opaque string to the domain).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLite only auto-increments an ``INTEGER PRIMARY KEY``; PostgreSQL gets a 64-bit identity.
+SeqType = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _seq() -> Mapped[int]:
+    return mapped_column(SeqType, primary_key=True, autoincrement=True)
+
+
+def _tenant() -> Mapped[str]:
+    return mapped_column(String(64), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False)
+
+
+def _settings() -> Mapped[str]:
+    return mapped_column(Text, nullable=False, default="{}", server_default="{}")
+
+
+class TenantRow(Base):
+    """An organisation: the unit of data isolation. Plans and features decide what its principals may do."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    is_organization: Mapped[bool] = mapped_column(Boolean, nullable=False)
+    plan: Mapped[str] = mapped_column(String(64), nullable=False)
+    features: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class PrincipalRow(Base):
+    """Who calls an API: one credential of one API surface, acting for one tenant with some scopes."""
+
+    __tablename__ = "principals"
+    __table_args__ = (UniqueConstraint("api", "credential_hash"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    credential_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False)
+    scopes: Mapped[str] = mapped_column(Text, nullable=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class RoomRow(Base):
+    """A meeting room (conference, meeting link). Common columns here; vendor-only ones in ``settings``."""
+
+    __tablename__ = "rooms"
+    __table_args__ = (
+        UniqueConstraint("api", "public_id"),
+        Index(None, "tenant_id", "api", "seq"),
+    )
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    owner_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    access_level: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    password: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    waiting_room: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    max_participants: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    settings: Mapped[str] = _settings()
+
+
+class LiveStreamRow(Base):
+    """A live stream or streaming target of a room: a viewer page and/or an RTMP-style endpoint."""
+
+    __tablename__ = "live_streams"
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    room_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("rooms.seq", ondelete="CASCADE"), nullable=False, index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    kind: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    access_level: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    endpoint_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    stream_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    public_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class MeetingSessionRow(Base):
+    """One occurrence of people meeting in a room; ``status`` follows ``SESSION_TRANSITIONS``."""
+
+    __tablename__ = "meeting_sessions"
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    room_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("rooms.seq", ondelete="CASCADE"), nullable=False, index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    scheduled_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    started_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ended_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    settings: Mapped[str] = _settings()
+
+
+class ParticipantRow(Base):
+    """Someone in a meeting session, from joining until leaving."""
+
+    __tablename__ = "participants"
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    session_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("meeting_sessions.seq", ondelete="CASCADE"), nullable=False, index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    is_host: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    joined_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    left_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    settings: Mapped[str] = _settings()
+
+
+class RecordingRow(Base):
+    """A recording of a room's session; ``status`` follows ``RECORDING_TRANSITIONS``."""
+
+    __tablename__ = "recordings"
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    room_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("rooms.seq", ondelete="CASCADE"), nullable=False, index=True
+    )
+    session_seq: Mapped[int | None] = mapped_column(
+        SeqType, ForeignKey("meeting_sessions.seq", ondelete="SET NULL"), nullable=True, index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    started_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ended_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    settings: Mapped[str] = _settings()
+
+
+class ScheduledEventRow(Base):
+    """A calendar event, single or recurring (RFC 5545 lines in ``recurrence``), usually with a room."""
+
+    __tablename__ = "scheduled_events"
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    room_seq: Mapped[int | None] = mapped_column(
+        SeqType, ForeignKey("rooms.seq", ondelete="CASCADE"), nullable=True, index=True
+    )
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False, index=True)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    starts_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ends_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    is_all_day: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    recurrence: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    settings: Mapped[str] = _settings()
+
+
+class EventExceptionRow(Base):
+    """An override of one occurrence of a recurring event (moved, retitled or cancelled)."""
+
+    __tablename__ = "event_exceptions"
+    __table_args__ = (UniqueConstraint("event_seq", "instance_start_ms"),)
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    event_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("scheduled_events.seq", ondelete="CASCADE"), nullable=False
+    )
+    instance_start_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    title: Mapped[str | None] = mapped_column(String(1024), nullable=True)
+    description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    starts_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ends_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    is_all_day: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class InviteRow(Base):
+    """An invitation to a room (a code or link) or to an event (a person by id or e-mail), with a role."""
+
+    __tablename__ = "invites"
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    room_seq: Mapped[int | None] = mapped_column(
+        SeqType, ForeignKey("rooms.seq", ondelete="CASCADE"), nullable=True, index=True
+    )
+    event_seq: Mapped[int | None] = mapped_column(
+        SeqType, ForeignKey("scheduled_events.seq", ondelete="CASCADE"), nullable=True, index=True
+    )
+    code: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    invitee_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    role: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class OutboxRow(Base):
+    """A webhook to deliver, written in the same transaction as the change that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index(None, "status", "next_attempt_at_ms"),)
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    event_type: Mapped[str] = mapped_column(String(64), nullable=False)
+    ordering_key: Mapped[str] = mapped_column(String(128), nullable=False)
+    payload: Mapped[str] = mapped_column(Text, nullable=False)
+    target_url: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    delivered_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class WebhookAttemptRow(Base):
+    """One try at delivering an outbox row: what the receiver answered, or why it failed."""
+
+    __tablename__ = "webhook_attempts"
+
+    seq: Mapped[int] = _seq()
+    outbox_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("outbox.seq", ondelete="CASCADE"), nullable=False, index=True
+    )
+    attempted_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
+def _table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
+
+
+TENANTS = _table(TenantRow)
+PRINCIPALS = _table(PrincipalRow)
+ROOMS = _table(RoomRow)
+LIVE_STREAMS = _table(LiveStreamRow)
+MEETING_SESSIONS = _table(MeetingSessionRow)
+PARTICIPANTS = _table(ParticipantRow)
+RECORDINGS = _table(RecordingRow)
+SCHEDULED_EVENTS = _table(ScheduledEventRow)
+EVENT_EXCEPTIONS = _table(EventExceptionRow)
+INVITES = _table(InviteRow)
+OUTBOX = _table(OutboxRow)
+WEBHOOK_ATTEMPTS = _table(WebhookAttemptRow)
+
+metadata = Base.metadata
+
+# Children before parents: the order in which a reset deletes.
+TABLES_CHILD_FIRST = tuple(reversed(metadata.sorted_tables))

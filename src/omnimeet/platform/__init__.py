@@ -1,0 +1,1 @@
+"""Vendor-neutral infrastructure: settings, database, clock, ids, migrations and the control API."""

@@ -1,0 +1,48 @@
+"""The emulator's clock: real time plus an offset, optionally frozen. The control API moves it."""
+
+from __future__ import annotations
+
+import time
+
+
+class VirtualClock:
+    """``now_ms`` is wall time shifted by ``offset_ms``; when frozen it stays put until moved."""
+
+    __slots__ = ("_frozen_at_ms", "offset_ms")
+
+    def __init__(self) -> None:
+        self.offset_ms = 0
+        self._frozen_at_ms: int | None = None
+
+    def now_ms(self) -> int:
+        if self._frozen_at_ms is not None:
+            return self._frozen_at_ms
+        return time.time_ns() // 1_000_000 + self.offset_ms
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at_ms is not None
+
+    def freeze(self) -> None:
+        self._frozen_at_ms = self.now_ms()
+
+    def unfreeze(self) -> None:
+        if self._frozen_at_ms is not None:
+            self.offset_ms = self._frozen_at_ms - time.time_ns() // 1_000_000
+            self._frozen_at_ms = None
+
+    def advance(self, ms: int) -> None:
+        if self._frozen_at_ms is not None:
+            self._frozen_at_ms += ms
+        else:
+            self.offset_ms += ms
+
+    def set(self, now_ms: int) -> None:
+        if self._frozen_at_ms is not None:
+            self._frozen_at_ms = now_ms
+        else:
+            self.offset_ms = now_ms - time.time_ns() // 1_000_000
+
+    def reset(self) -> None:
+        self.offset_ms = 0
+        self._frozen_at_ms = None

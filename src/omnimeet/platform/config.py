@@ -1,0 +1,68 @@
+"""Settings, read from the environment (prefix ``OMNIMEET_``) when ``Settings()`` is built.
+
+Nothing here is read at import time: ``create_app(settings)`` receives a ``Settings`` object, so tests and
+the CLI can build as many differently configured apps as they like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+AuthMode = Literal["permissive", "strict"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OMNIMEET_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".omnimeet"),
+        description="Directory for the embedded SQLite database (and later certificates).",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the database. Unset: a SQLite file `omnimeet.db` in the data directory. "
+            "`postgresql+psycopg://user@host/db` switches to PostgreSQL."
+        ),
+    )
+    auth_mode: AuthMode = Field(
+        default="permissive",
+        description=(
+            "`permissive`: any well-formed credential is accepted with every scope, each distinct "
+            "credential is its own principal in its own organisation. `strict`: only credentials from "
+            "the credentials file."
+        ),
+    )
+    credentials_file: Path | None = Field(
+        default=None,
+        description="YAML file of organisations and principals (required in strict mode).",
+    )
+    telemost_join_host: str = Field(
+        default="https://telemost.yandex.ru",
+        description="Scheme and host of Telemost `join_url` values (`<host>/j/<id>`).",
+    )
+    telemost_watch_host: str = Field(
+        default="https://telemost.yandex.ru",
+        description="Scheme and host of Telemost live stream `watch_url` values (`<host>/live/<32 hex>`).",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        description="Largest request body accepted; larger bodies get 413 in the vendor's error format.",
+    )
+    sqlite_busy_timeout_ms: int = Field(
+        default=10_000,
+        description="How long a SQLite writer waits for another process's lock before failing.",
+    )
+    random_seed: int | None = Field(
+        default=None,
+        description="Seed for generated ids and secrets; set it for reproducible ids across runs.",
+    )
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'omnimeet.db').as_posix()}"

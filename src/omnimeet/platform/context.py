@@ -1,0 +1,60 @@
+"""The application context: everything a request needs, built once by ``create_app`` and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from omnimeet.domain import tenancy
+from omnimeet.domain.admin import wipe_all
+from omnimeet.domain.tenancy import Principal
+from omnimeet.platform.clock import VirtualClock
+from omnimeet.platform.config import Settings
+from omnimeet.platform.credentials import CredentialsFile
+from omnimeet.platform.db import Database
+from omnimeet.platform.ids import RandomIds
+
+
+@dataclass(eq=False)
+class AppContext:
+    settings: Settings
+    db: Database
+    clock: VirtualClock
+    ids: RandomIds
+    credentials: CredentialsFile | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AppContext:
+        credentials = None
+        if settings.auth_mode == "strict":
+            if settings.credentials_file is None:
+                raise ValueError("OMNIMEET_AUTH_MODE=strict needs OMNIMEET_CREDENTIALS_FILE")
+            credentials = CredentialsFile.load(settings.credentials_file)
+        db = Database(settings.resolved_database_url(), busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        return cls(settings, db, VirtualClock(), RandomIds(settings.random_seed), credentials)
+
+    def provision_credentials(self) -> None:
+        """Strict mode: writes the credentials file's organisations and principals to the database."""
+        if self.credentials is None:
+            return
+        tenants, principals = self.credentials.specs()
+        with self.db.transaction() as tx:
+            tenancy.provision(tx, tenants, principals, self.clock.now_ms())
+
+    def authenticate(self, api: str, credential: str) -> Principal | None:
+        """The principal behind a well-formed credential, or None when it is not accepted.
+
+        Permissive mode accepts any credential, creating its principal and organisation on first use.
+        """
+        with self.db.transaction(write=False) as tx:
+            principal = tenancy.find_principal(tx, api, credential)
+        if principal is None and self.credentials is None:
+            with self.db.transaction() as tx:
+                principal = tenancy.provision_self_service(tx, api, credential, self.clock.now_ms())
+        return principal
+
+    def reset(self) -> None:
+        """Back to an empty emulator: no data, the clock at real time, configured credentials restored."""
+        with self.db.transaction() as tx:
+            wipe_all(tx)
+        self.clock.reset()
+        self.provision_credentials()

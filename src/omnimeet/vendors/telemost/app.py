@@ -1,0 +1,32 @@
+"""The Telemost sub-app, mounted at ``/telemost``, keeping the vendor's base path ``/v1/telemost-api``."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from omnimeet.platform.context import AppContext
+from omnimeet.platform.middleware import BodySizeLimit, RequestIdHeader
+from omnimeet.vendors.telemost.errors import REQUEST_ID_HEADER, install_error_handlers, too_large_response
+from omnimeet.vendors.telemost.routes import build_router
+
+BASE_PATH = "/v1/telemost-api"
+MOUNT = "/telemost"
+
+
+def build_app(ctx: AppContext) -> FastAPI:
+    app = FastAPI(
+        title="Telemost API v1 (omnimeet)",
+        version="1.0.1",
+        description=(
+            "Yandex Telemost API v1 as served by omnimeet: create, read, change and delete video meetings "
+            "and their live streams. Requests carry `Authorization: OAuth <token>`; every answer carries "
+            "`Yandex-Cloud-Request-ID`; errors are `{error, message, description}`."
+        ),
+        servers=[{"url": MOUNT, "description": "omnimeet (the vendor's base is /v1/telemost-api)"}],
+        root_path_in_servers=False,
+    )
+    install_error_handlers(app)
+    app.include_router(build_router(ctx), prefix=BASE_PATH)
+    app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes, too_large=too_large_response)
+    app.add_middleware(RequestIdHeader, header=REQUEST_ID_HEADER)
+    return app
