@@ -47,6 +47,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.post(
         "",
+        operation_id="createConference",
         status_code=201,
         response_model=ConferenceShort,
         summary="Create a conference, optionally with a live stream",
@@ -65,6 +66,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get(
         "/{id}",
+        operation_id="getConference",
         response_model=Conference,
         summary="Read a conference",
         responses={
@@ -81,6 +83,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.patch(
         "/{id}",
+        operation_id="patchConference",
         response_model=ConferenceShort,
         summary="Change a conference or its live stream",
         responses={
@@ -103,6 +106,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.delete(
         "/{id}",
+        operation_id="deleteConference",
         status_code=204,
         response_class=Response,
         summary="Delete a conference",
