@@ -28,7 +28,9 @@ from omnimeet.domain.store import Params, Row
 
 
 class Database:
-    def __init__(self, url: str, *, busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, url: str, *, busy_timeout_ms: int = 10_000, connect_timeout_s: int = 5) -> None:
+        """``connect_timeout_s`` bounds how long opening a PostgreSQL connection may take (a
+        ``connect_timeout`` in the URL wins), so an unreachable server fails fast instead of hanging."""
         from sqlalchemy import create_engine
 
         parsed = make_url(url)
@@ -41,31 +43,63 @@ class Database:
             # Named parameters let every statement take a dict, as psycopg's pyformat does.
             kwargs["paramstyle"] = "named"
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000, "check_same_thread": False}
+        elif parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+            kwargs["connect_args"] = {"connect_timeout": connect_timeout_s}
         self.engine: Engine = create_engine(url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_on_connect)
         self._local = threading.local()
         self._compiled: dict[Any, tuple[str, dict[str, Any]]] = {}
         self._lock = threading.Lock()
-        self._raw_connections: list[Any] = []
+        # Every checked-out connection with the thread that owns it.
+        self._raw_connections: list[tuple[threading.Thread, Any]] = []
 
     # --- connections ---------------------------------------------------------------------------------
 
     def _driver_connection(self) -> Any:
         conn: Any = getattr(self._local, "conn", None)
         if conn is None:
-            raw = self.engine.raw_connection()
-            conn = raw.driver_connection
-            if self.is_sqlite:
-                conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
-            self._local.conn = conn
-            with self._lock:
-                self._raw_connections.append(raw)
+            conn = self._connect()
         return conn
+
+    def _connect(self) -> Any:
+        self._release_dead_threads()
+        raw = self.engine.raw_connection()
+        conn: Any = raw.driver_connection
+        if self.is_sqlite:
+            conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+        self._local.conn = conn
+        self._local.raw = raw
+        with self._lock:
+            self._raw_connections.append((threading.current_thread(), raw))
+        return conn
+
+    def _release_dead_threads(self) -> None:
+        """Gives the connections of threads that have ended back to the pool, which would run dry."""
+        with self._lock:
+            dead = [raw for thread, raw in self._raw_connections if not thread.is_alive()]
+            if not dead:
+                return
+            self._raw_connections = [entry for entry in self._raw_connections if entry[0].is_alive()]
+        for raw in dead:
+            with contextlib.suppress(Exception):  # a broken connection
+                raw.close()
+
+    def _discard(self) -> None:
+        """Drops this thread's connection (it broke); the next unit of work opens a new one."""
+        raw = getattr(self._local, "raw", None)
+        self._local.conn = None
+        self._local.raw = None
+        if raw is None:
+            return
+        with self._lock:
+            self._raw_connections = [entry for entry in self._raw_connections if entry[1] is not raw]
+        with contextlib.suppress(Exception):
+            raw.invalidate()
 
     def close(self) -> None:
         with self._lock:
-            for raw in self._raw_connections:
+            for _, raw in self._raw_connections:
                 with contextlib.suppress(Exception):  # closing a broken connection
                     raw.invalidate()
             self._raw_connections.clear()
@@ -74,21 +108,30 @@ class Database:
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[SqlTx]:
-        """A unit of work: commits when the block ends normally, rolls back when it raises.
+        """A unit of work: commits when the block ends normally, rolls back when it (or the commit) raises.
 
         On SQLite a writing transaction starts with ``BEGIN IMMEDIATE`` so that it takes the write lock up
-        front (waiting for other processes) instead of failing on upgrade half-way through.
+        front (waiting for other processes) instead of failing on upgrade half-way through. A connection
+        that broke (the server went away) is dropped, so the next unit of work reconnects.
         """
         conn = self._driver_connection()
-        if self.is_sqlite:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
+            if self.is_sqlite:
+                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield SqlTx(self, conn)
-        except BaseException:
-            conn.rollback()
-            raise
-        else:
             conn.commit()
+        except BaseException:
+            self._abort(conn)
+            raise
+
+    def _abort(self, conn: Any) -> None:
+        try:
+            conn.rollback()
+        except Exception:
+            self._discard()
+            return
+        if getattr(conn, "broken", False):  # psycopg: the connection to the server was lost
+            self._discard()
 
     # --- statement compilation -----------------------------------------------------------------------
 
