@@ -21,7 +21,8 @@ def _parser() -> argparse.ArgumentParser:
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
-    db_commands.add_parser("upgrade", help="apply migrations up to the newest schema")
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations up to the newest schema")
+    upgrade.add_argument("--database-url", help="overrides OMNIMEET_DATABASE_URL")
 
     openapi = commands.add_parser("openapi", help="OpenAPI documents of the vendor APIs")
     openapi_commands = openapi.add_subparsers(dest="openapi_command", required=True)
@@ -32,25 +33,28 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if getattr(args, "database_url", None):
-        os.environ["OMNIMEET_DATABASE_URL"] = args.database_url
     if args.command == "serve":
+        if args.database_url:
+            # Through the environment, so that worker processes (which build their own settings) see it.
+            os.environ["OMNIMEET_DATABASE_URL"] = args.database_url
         return _serve(args)
     if args.command == "db":
-        return _db_upgrade()
+        return _db_upgrade(args.database_url)
     return _export_openapi(args.directory)
 
 
-def _db_upgrade() -> int:
+def _db_upgrade(database_url: str | None = None) -> int:
     from omnimeet.platform.config import Settings
     from omnimeet.platform.db import Database
     from omnimeet.platform.migrate import upgrade_to_head
 
-    settings = Settings()
-    db = Database(settings.resolved_database_url())
-    upgrade_to_head(db)
-    db.close()
-    print(f"database at the newest schema: {_redacted(settings.resolved_database_url())}")
+    url = database_url or Settings().resolved_database_url()
+    db = Database(url)
+    try:
+        upgrade_to_head(db)
+    finally:
+        db.close()
+    print(f"database at the newest schema: {_redacted(url)}")
     return 0
 
 

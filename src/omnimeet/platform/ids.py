@@ -16,11 +16,13 @@ class RandomIds:
 
     def digits(self, n: int) -> str:
         """``n`` decimal digits, the first never 0 (so the value keeps its length as a number)."""
-        first = str(self._rng.randint(1, 9))
-        return first + "".join(self._rng.choices(string.digits, k=n - 1)) if n > 1 else first
+        if n < 1:
+            return ""
+        return str(self._rng.randint(1, 9)) + "".join(self._rng.choices(string.digits, k=n - 1))
 
     def hex(self, n: int) -> str:
-        return f"{self._rng.getrandbits(4 * n):0{n}x}"
+        """``n`` lowercase hex digits."""
+        return f"{self._rng.getrandbits(4 * n):0{n}x}" if n > 0 else ""
 
     def alnum(self, n: int) -> str:
         return "".join(self._rng.choices(_ALNUM, k=n))

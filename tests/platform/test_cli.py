@@ -1,0 +1,186 @@
+"""The ``omnimeet`` command: in process for the quick subcommands, as a real server process for ``serve``."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from omnimeet.cli import main
+from omnimeet.main import openapi_documents, openapi_yaml, vendor_mounts
+from omnimeet.platform.db import Database
+from omnimeet.platform.migrate import current_revision, head_revision
+
+OMNIMEET = Path(sys.executable).with_name("omnimeet")
+STARTUP_LIMIT_S = 60
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("OMNIMEET_"):
+            monkeypatch.delenv(name)
+
+
+def _revision(url: str) -> str | None:
+    db = Database(url)
+    try:
+        return current_revision(db)
+    finally:
+        db.close()
+
+
+def test_db_upgrade_migrates_a_fresh_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh' / 'x.db'}"
+    assert main(["db", "upgrade", "--database-url", url]) == 0
+    assert _revision(url) == head_revision()
+    assert capsys.readouterr().out == f"database at the newest schema: {url}\n"
+    assert "OMNIMEET_DATABASE_URL" not in os.environ  # the command leaves the process environment alone
+    assert main(["db", "upgrade", "--database-url", url]) == 0  # and again: nothing to do
+
+
+def test_db_upgrade_takes_the_url_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'env.db'}"
+    monkeypatch.setenv("OMNIMEET_DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    assert _revision(url) == head_revision()
+
+
+def test_db_upgrade_defaults_to_the_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMNIMEET_DATA_DIR", str(tmp_path / "data"))
+    assert main(["db", "upgrade"]) == 0
+    assert _revision(f"sqlite:///{tmp_path / 'data' / 'omnimeet.db'}") == head_revision()
+
+
+def test_printed_urls_hide_the_password() -> None:
+    from omnimeet.cli import _redacted
+
+    assert _redacted("postgresql+psycopg://u:hunter2@h:5432/db") == "postgresql+psycopg://u:***@h:5432/db"
+
+
+def test_openapi_export_writes_each_vendor_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "out" / "openapi"
+    assert main(["openapi", "export", str(target)]) == 0
+    written = sorted(p.name for p in target.iterdir())
+    assert written == sorted(f"{m.name}.yaml" for m in vendor_mounts())
+    assert "telemost.yaml" in written
+    text = (target / "telemost.yaml").read_text(encoding="utf-8")
+    assert text == openapi_yaml(openapi_documents()["telemost"])
+    document = yaml.safe_load(text)
+    assert document["openapi"].startswith("3.")
+    assert any(path.startswith("/v1/telemost-api/") for path in document["paths"])
+    assert capsys.readouterr().out == f"wrote {target / 'telemost.yaml'}\n"
+
+
+def test_unknown_commands_are_usage_errors() -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["frobnicate"])
+    assert caught.value.code == 2
+    with pytest.raises(SystemExit) as caught:
+        main(["db"])
+    assert caught.value.code == 2
+
+
+# --- serve, as a real process --------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextlib.contextmanager
+def _serving(tmp_path: Path, *extra: str) -> Iterator[tuple[str, Path]]:
+    """Starts ``omnimeet serve`` and yields its base URL once health answers 200; always stops it."""
+    port = _free_port()
+    out = tmp_path / "serve.out"
+    command = [str(OMNIMEET), "serve", "--port", str(port), "--database-url", f"sqlite:///{tmp_path}/x.db"]
+    with out.open("wb") as sink:
+        process = subprocess.Popen(
+            [*command, *extra], stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT_S
+        status = None
+        while time.monotonic() < deadline and process.poll() is None:
+            with contextlib.suppress(httpx.TransportError):
+                status = httpx.get(f"{base}/_omnimeet/health", timeout=5).status_code
+                if status == 200:
+                    break
+            time.sleep(0.2)
+        log = out.read_text(encoding="utf-8", errors="replace")
+        assert process.poll() is None, f"serve exited with {process.returncode}:\n{log}"
+        assert status == 200, f"no healthy answer within {STARTUP_LIMIT_S} s:\n{log}"
+        yield base, out
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=20)
+    with contextlib.suppress(ProcessLookupError):  # workers left behind by a killed supervisor
+        os.killpg(process.pid, signal.SIGKILL)
+
+
+def _check_banner(out: Path, base: str) -> None:
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert f"omnimeet serving at {base}" in lines
+    assert any(f"{base}/_omnimeet/health" in line for line in lines)
+    for mount in vendor_mounts():
+        url = f"{base}{mount.prefix}{mount.base_path}"
+        assert any(line.split() == [mount.name, url] for line in lines), f"{url} not in {lines}"
+
+
+def _create_and_read_conference(base: str) -> None:
+    headers = {"Authorization": "OAuth cli-test-token"}
+    created = httpx.post(f"{base}/telemost/v1/telemost-api/conferences", json={}, headers=headers, timeout=10)
+    assert created.status_code == 201, created.text
+    conference_id = created.json()["id"]
+    read = httpx.get(
+        f"{base}/telemost/v1/telemost-api/conferences/{conference_id}", headers=headers, timeout=10
+    )
+    assert read.status_code == 200, read.text
+    assert read.json()["id"] == conference_id
+
+
+def test_serve_prints_the_base_urls_and_answers(tmp_path: Path) -> None:
+    with _serving(tmp_path) as (base, out):
+        _check_banner(out, base)
+        assert httpx.get(f"{base}/_omnimeet/health", timeout=5).json() == {"status": "ok"}
+        _create_and_read_conference(base)
+    assert _revision(f"sqlite:///{tmp_path}/x.db") == head_revision()
+
+
+def test_serve_with_two_workers(tmp_path: Path) -> None:
+    with _serving(tmp_path, "--workers", "2") as (base, out):
+        _check_banner(out, base)
+        for _ in range(2):
+            response = httpx.get(f"{base}/_omnimeet/health", timeout=5)
+            assert (response.status_code, response.json()) == (200, {"status": "ok"})
+        _create_and_read_conference(base)
+        assert httpx.post(f"{base}/_omnimeet/reset", timeout=10).status_code == 204
