@@ -24,6 +24,9 @@ def build_app(ctx: AppContext) -> FastAPI:
         ),
         servers=[{"url": MOUNT, "description": "omnimeet (the vendor's base is /v1/telemost-api)"}],
         root_path_in_servers=False,
+        # A JSON body without a Content-Type is still read as JSON. (FastAPI's default refuses it to stop
+        # cross-site form posts; every Telemost route needs an Authorization header, which those lack.)
+        strict_content_type=False,
     )
     install_error_handlers(app)
     app.include_router(build_router(ctx), prefix=BASE_PATH)

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
+from starlette.routing import Match
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 
@@ -93,6 +94,9 @@ def too_large_response() -> Response:
 def _validation_response(exc: RequestValidationError) -> JSONResponse:
     """Bad JSON is a BadRequestError; a body that parses but breaks the schema is a FieldValidationError."""
     errors = exc.errors()
+    if isinstance(exc.body, bytes | bytearray):
+        # FastAPI hands the raw bytes on when the Content-Type names something other than JSON.
+        return http_error_response(415, "Request body must be JSON (Content-Type: application/json).")
     if any(err.get("type") == "json_invalid" for err in errors):
         return http_error_response(400, "Request body is not valid JSON.")
     if any(tuple(err.get("loc", ())) == ("body",) for err in errors):
@@ -108,6 +112,20 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
         f"Ошибка проверки поля «{first}».",
         f'Error validating field "{first}": {fields[first]}',
         {"fields": fields},
+    )
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route serves at the request's path. Starlette's own ``Allow`` names only the
+    first matching route's methods (``GET`` alone for ``/conferences/{id}``)."""
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
     )
 
 
@@ -127,11 +145,13 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return _validation_response(exc)
 
-    async def on_http_error(_: Request, exc: Exception) -> Response:
+    async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         response = http_error_response(exc.status_code)
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = _allowed_methods(request)
         return response
 
     async def on_unexpected(_: Request, exc: Exception) -> Response:

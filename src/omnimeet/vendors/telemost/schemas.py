@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
 
@@ -17,18 +17,32 @@ class AccessLevel(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+def _drop_empty_access_level(data: Any) -> Any:
+    """An empty ``access_level`` counts as not sent: some clients (the Go library's structs, say) send
+    ``""`` for a level they leave unset, and the real API accepts that."""
+    if isinstance(data, dict) and data.get("access_level") == "":
+        return {key: value for key, value in data.items() if key != "access_level"}
+    return data
+
+
 class LiveStreamData(BaseModel):
     """Live stream settings in a create or update request. Fields left out are not changed."""
 
     model_config = ConfigDict(extra="ignore", title="LiveStreamData")
 
     access_level: AccessLevel = Field(
-        default=AccessLevel.PUBLIC, description="Who may watch the stream (PUBLIC for a new stream)."
+        default=AccessLevel.PUBLIC,
+        description="Who may watch the stream (PUBLIC for a new stream). An empty string counts as not sent.",
     )
     title: str = Field(default="", max_length=1024, description="Title shown on the viewers' page.")
     description: str = Field(
         default="", max_length=2048, description="Description shown on the viewers' page."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def empty_access_level_is_unset(cls, data: Any) -> Any:
+        return _drop_empty_access_level(data)
 
 
 class ConferenceData(BaseModel):
@@ -37,12 +51,18 @@ class ConferenceData(BaseModel):
     model_config = ConfigDict(extra="ignore", title="ConferenceData")
 
     access_level: AccessLevel = Field(
-        default=AccessLevel.PUBLIC, description="Who may join the conference (PUBLIC for a new one)."
+        default=AccessLevel.PUBLIC,
+        description="Who may join the conference (PUBLIC for a new one). An empty string counts as not sent.",
     )
     live_stream: LiveStreamData = Field(
         default_factory=LiveStreamData,
         description="Live stream to add or change. Left out: no stream is added and an existing one is kept.",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def empty_access_level_is_unset(cls, data: Any) -> Any:
+        return _drop_empty_access_level(data)
 
     def sent(self, name: str) -> bool:
         return name in self.model_fields_set
