@@ -1,0 +1,55 @@
+"""Telemost clients for the tests. Every response they receive is checked against openapi/telemost.yaml
+(``tests.contract.openapi``) before the test sees it, so no test can pass on an undocumented answer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from tests.contract.openapi import check_response, load_spec
+from tests.vendors.telemost.support import BASE_URL, RID, TOKEN_A
+
+MakeTelemostClient = Callable[..., httpx.AsyncClient]
+
+
+@pytest.fixture
+def spec_checked() -> list[httpx.Response]:
+    """Every response the Telemost clients of this test received (all checked against the spec)."""
+    return []
+
+
+@pytest.fixture
+async def telemost_for(spec_checked: list[httpx.Response]) -> AsyncIterator[MakeTelemostClient]:
+    """``telemost_for(app, token="...")``: a client with base URL ``.../telemost/v1/telemost-api`` and
+    ``Authorization: OAuth <token>`` (no header at all with ``token=None``)."""
+    spec = load_spec("telemost")
+    clients: list[httpx.AsyncClient] = []
+
+    async def check(response: httpx.Response) -> None:
+        await response.aread()
+        check_response(spec, response, headers=(RID,))
+        spec_checked.append(response)
+
+    def make(app: FastAPI, token: str | None = TOKEN_A) -> httpx.AsyncClient:
+        headers = {"Authorization": f"OAuth {token}"} if token is not None else {}
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url=BASE_URL,
+            headers=headers,
+            event_hooks={"response": [check]},
+        )
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        await client.aclose()
+
+
+@pytest.fixture
+def telemost(app: FastAPI, telemost_for: MakeTelemostClient) -> httpx.AsyncClient:
+    """A client of the default (permissive) app, calling as ``TOKEN_A``."""
+    return telemost_for(app)
