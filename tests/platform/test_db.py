@@ -75,6 +75,28 @@ def test_sqlite_file_is_created_in_wal_mode_with_foreign_keys(sqlite_db: Databas
     assert (tmp_path / "nested" / "dir" / "x.db").is_file()
 
 
+def test_switching_to_wal_waits_for_another_writer(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "legacy.db"
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("CREATE TABLE t (x INTEGER)")  # a file in rollback-journal mode
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO t VALUES (1)")  # holds the RESERVED lock until it commits
+    releaser = threading.Timer(0.3, other.commit)
+    releaser.start()
+    db = Database(f"sqlite:///{path}")
+    try:
+        # SQLite refuses the switch at once while the other writer holds its lock; connecting waits instead.
+        with db.transaction(write=False) as tx:
+            assert tx.fetch_one(text("PRAGMA journal_mode")) == ("wal",)
+            assert tx.fetch_all(text("SELECT x FROM t")) == [(1,)]
+    finally:
+        releaser.join()
+        db.close()
+        other.close()
+
+
 def test_sqlite_enforces_foreign_keys(sqlite_db: Database) -> None:
     import sqlite3
 

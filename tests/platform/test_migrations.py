@@ -117,3 +117,39 @@ def test_downgrade_to_base_and_upgrade_again(empty_db: Database) -> None:
     upgrade_to_head(empty_db)
     assert current_revision(empty_db) == head_revision()
     assert schema_diff(empty_db) == []
+
+
+def _upgrade_in_process(url: str, barrier: Any) -> str:
+    """Runs in a spawned process: migrate as soon as every process is ready; report the outcome."""
+    import traceback
+
+    db = Database(url)
+    try:
+        barrier.wait(timeout=60)
+        upgrade_to_head(db)
+        return "ok"
+    except Exception:
+        return traceback.format_exc()
+    finally:
+        db.close()
+
+
+def test_concurrent_upgrades_take_turns(empty_database_url: Callable[[], str]) -> None:
+    # Alembic keeps global state, so concurrent migrators are processes (as uvicorn workers are).
+    import multiprocessing
+
+    url = empty_database_url()
+    processes = 4
+    context = multiprocessing.get_context("spawn")
+    with context.Manager() as manager, context.Pool(processes) as pool:
+        barrier = manager.Barrier(processes)
+        pending = pool.starmap_async(_upgrade_in_process, [(url, barrier)] * processes)
+        outcomes = pending.get(timeout=120)
+    failures = [outcome for outcome in outcomes if outcome != "ok"]
+    assert failures == [], failures[0] if failures else ""
+    db = Database(url)
+    try:
+        assert current_revision(db) == head_revision()
+        assert schema_diff(db) == []
+    finally:
+        db.close()

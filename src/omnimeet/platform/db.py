@@ -13,7 +13,9 @@ processes share the file, writers waiting up to ``busy_timeout``.
 from __future__ import annotations
 
 import contextlib
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -231,7 +233,23 @@ class SqlTx:
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
+    _enable_wal(cur)
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
+
+
+def _enable_wal(cur: Any) -> None:
+    """Switches the file to WAL (a no-op once it is). Switching a new file needs an exclusive lock, and when
+    another process holds one SQLite answers "database is locked" at once instead of waiting (its busy
+    handler is skipped where waiting could deadlock), so retry until the busy timeout has passed."""
+    timeout_ms = cur.execute("PRAGMA busy_timeout").fetchone()[0]
+    deadline = time.monotonic() + timeout_ms / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.005)

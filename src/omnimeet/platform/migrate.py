@@ -21,11 +21,23 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+MIGRATION_LOCK_KEY = 0x6F6D6E696D656574
+"""PostgreSQL advisory lock key held while migrating (``omnimeet`` in ASCII)."""
+
+
 def upgrade_to_head(db: Database) -> None:
+    """Migrates to the newest schema in one transaction. Every process migrates on start-up (worker
+    processes, replicas), so migrators take turns: the first does the work, the others then find the
+    database at head and do nothing."""
     from alembic import command
 
     cfg = alembic_config(db.url)
     with db.engine.begin() as conn:
+        if db.is_sqlite:
+            # The write lock up front (waiting up to the busy timeout); the DDL joins this transaction.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
 
