@@ -24,7 +24,8 @@ def spec_checked() -> list[httpx.Response]:
 @pytest.fixture
 async def telemost_for(spec_checked: list[httpx.Response]) -> AsyncIterator[MakeTelemostClient]:
     """``telemost_for(app, token="...")``: a client with base URL ``.../telemost/v1/telemost-api`` and
-    ``Authorization: OAuth <token>`` (no header at all with ``token=None``)."""
+    ``Authorization: OAuth <token>`` (no header at all with ``token=None``). With
+    ``raise_app_exceptions=False`` a crash reaches the client as the app's 500 answer."""
     spec = load_spec("telemost")
     clients: list[httpx.AsyncClient] = []
 
@@ -33,10 +34,12 @@ async def telemost_for(spec_checked: list[httpx.Response]) -> AsyncIterator[Make
         check_response(spec, response, headers=(RID,))
         spec_checked.append(response)
 
-    def make(app: FastAPI, token: str | None = TOKEN_A) -> httpx.AsyncClient:
+    def make(
+        app: FastAPI, token: str | None = TOKEN_A, *, raise_app_exceptions: bool = True
+    ) -> httpx.AsyncClient:
         headers = {"Authorization": f"OAuth {token}"} if token is not None else {}
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
+            transport=httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions),
             base_url=BASE_URL,
             headers=headers,
             event_hooks={"response": [check]},

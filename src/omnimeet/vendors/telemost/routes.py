@@ -13,7 +13,7 @@ from omnimeet.platform.context import AppContext
 from omnimeet.vendors.telemost import mapping
 from omnimeet.vendors.telemost.auth import SCOPE_CREATE, SCOPE_DELETE, SCOPE_READ, SCOPE_UPDATE, requires
 from omnimeet.vendors.telemost.errors import REQUEST_ID_HEADER
-from omnimeet.vendors.telemost.schemas import Conference, ConferenceData, ConferenceShort, Error
+from omnimeet.vendors.telemost.schemas import NO_NUL, Conference, ConferenceData, ConferenceShort, Error
 
 _REQUEST_ID = {
     REQUEST_ID_HEADER: {"description": "Server-generated request id.", "schema": {"type": "string"}}
@@ -31,7 +31,7 @@ def _ok(model: type[Any] | None, description: str) -> dict[str, Any]:
     return out
 
 
-ConferenceId = Path(description="Conference id.", max_length=64)
+ConferenceId = Path(description="Conference id.", max_length=64, pattern=NO_NUL)
 
 UNDOCUMENTED = _error("Other client errors: bad request, authorization, unknown conference id format.")
 

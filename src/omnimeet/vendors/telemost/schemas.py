@@ -17,6 +17,10 @@ class AccessLevel(StrEnum):
     UNKNOWN = "UNKNOWN"
 
 
+NO_NUL = r"^[^\x00]*$"
+"""Text fields refuse U+0000: PostgreSQL cannot store it in text columns (it would be a 500 there)."""
+
+
 def _drop_empty_access_level(data: Any) -> Any:
     """An empty ``access_level`` counts as not sent: some clients (the Go library's structs, say) send
     ``""`` for a level they leave unset, and the real API accepts that."""
@@ -34,9 +38,11 @@ class LiveStreamData(BaseModel):
         default=AccessLevel.PUBLIC,
         description="Who may watch the stream (PUBLIC for a new stream). An empty string counts as not sent.",
     )
-    title: str = Field(default="", max_length=1024, description="Title shown on the viewers' page.")
+    title: str = Field(
+        default="", max_length=1024, pattern=NO_NUL, description="Title shown on the viewers' page."
+    )
     description: str = Field(
-        default="", max_length=2048, description="Description shown on the viewers' page."
+        default="", max_length=2048, pattern=NO_NUL, description="Description shown on the viewers' page."
     )
 
     @model_validator(mode="before")
