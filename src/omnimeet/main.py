@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-from omnimeet import __version__
 from omnimeet.platform.config import Settings
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control import build_control_app
 from omnimeet.platform.migrate import upgrade_to_head
+from omnimeet.platform.web import PrefixDispatcher
 
 
 @dataclass(frozen=True)
@@ -32,34 +33,21 @@ def vendor_mounts() -> list[VendorMount]:
     ]
 
 
-def create_app(settings: Settings | None = None, *, migrate: bool = True) -> FastAPI:
-    """The whole emulator as one ASGI app. With ``migrate``, the database is brought to the newest schema."""
+def create_app(settings: Settings | None = None, *, migrate: bool = True) -> PrefixDispatcher:
+    """The whole emulator as one ASGI app. With ``migrate``, the database is brought to the newest schema.
+
+    ``app.state.ctx`` is the application context (database, clock, ids), for tests and tools.
+    """
     ctx = AppContext.from_settings(settings or Settings())
     if migrate:
         upgrade_to_head(ctx.db)
     ctx.provision_credentials()
-
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        ctx.db.close()
-
-    app = FastAPI(
-        title="omnimeet",
-        version=__version__,
-        lifespan=lifespan,
-        docs_url=None,
-        redoc_url=None,
-        openapi_url=None,
-    )
-    app.state.ctx = ctx
-    app.mount("/_omnimeet", build_control_app(ctx))
-    for mount in vendor_mounts():
-        app.mount(mount.prefix, mount.build(ctx))
-    return app
+    mounts: list[tuple[str, ASGIApp]] = [("/_omnimeet", build_control_app(ctx))]
+    mounts += [(mount.prefix, mount.build(ctx)) for mount in vendor_mounts()]
+    return PrefixDispatcher(mounts, SimpleNamespace(ctx=ctx), on_shutdown=[ctx.db.close])
 
 
-def app_from_env() -> FastAPI:
+def app_from_env() -> PrefixDispatcher:
     """Factory for ``uvicorn --factory`` and worker processes: settings from ``OMNIMEET_*`` variables."""
     return create_app(Settings())
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.migrate import current_revision, head_revision
+from omnimeet.platform.web import new_api
 
 
 class Health(BaseModel):
@@ -15,7 +16,7 @@ class Health(BaseModel):
 
 
 def build_control_app(ctx: AppContext) -> FastAPI:
-    app = FastAPI(
+    app = new_api(
         title="omnimeet control API",
         version="1",
         description="Drives the emulator itself: health, reset. Not part of any vendor's API.",

@@ -68,8 +68,11 @@ class Database:
         self._release_dead_threads()
         raw = self.engine.raw_connection()
         conn: Any = raw.driver_connection
+        # Autocommit: units of work that write issue BEGIN themselves (see ``transaction``).
         if self.is_sqlite:
-            conn.isolation_level = None  # we issue BEGIN/COMMIT ourselves
+            conn.isolation_level = None
+        else:
+            conn.autocommit = True
         self._local.conn = conn
         self._local.raw = raw
         with self._lock:
@@ -85,7 +88,9 @@ class Database:
             self._raw_connections = [entry for entry in self._raw_connections if entry[0].is_alive()]
         for raw in dead:
             with contextlib.suppress(Exception):  # a broken connection
-                raw.close()
+                # Invalidate, not close: returned to the pool in autocommit mode, it could surprise
+                # SQLAlchemy users of the engine (migrations, health).
+                raw.invalidate()
 
     def _discard(self) -> None:
         """Drops this thread's connection (it broke); the next unit of work opens a new one."""
@@ -112,14 +117,20 @@ class Database:
     def transaction(self, *, write: bool = True) -> Iterator[SqlTx]:
         """A unit of work: commits when the block ends normally, rolls back when it (or the commit) raises.
 
-        On SQLite a writing transaction starts with ``BEGIN IMMEDIATE`` so that it takes the write lock up
-        front (waiting for other processes) instead of failing on upgrade half-way through. A connection
+        ``write=False`` promises the block only reads: it runs without a transaction, each statement seeing
+        the latest committed data. On SQLite a writing transaction starts with ``BEGIN IMMEDIATE`` so that
+        it takes the write lock up front (waiting for other processes) instead of failing on upgrade
+        half-way through. A connection
         that broke (the server went away) is dropped, so the next unit of work reconnects.
         """
         conn = self._driver_connection()
         try:
-            if self.is_sqlite:
-                conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            if not write:
+                # Connections are in autocommit mode: each read is atomic on its own, and a read-only
+                # unit of work saves the BEGIN/COMMIT pair (a round trip on PostgreSQL).
+                yield SqlTx(self, conn)
+                return
+            conn.execute("BEGIN IMMEDIATE" if self.is_sqlite else "BEGIN")
             yield SqlTx(self, conn)
             conn.commit()
         except BaseException:
