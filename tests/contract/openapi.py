@@ -70,13 +70,15 @@ class Spec:
         self.prefixes = tuple(
             urlsplit(server["url"]).path.rstrip("/") for server in document.get("servers", [])
         )
-        self._templates = [(template, _template_regex(template)) for template in document.get("paths", {})]
+        self._templates: list[tuple[str, re.Pattern[str]]] = [
+            (template, _template_regex(template)) for template in document.get("paths", {})
+        ]
 
     def template_for(self, path: str) -> str | None:
         """The path template that ``path`` (a template itself, or a concrete URL path) belongs to."""
         path = urlsplit(path).path
-        paths = self.document.get("paths", {})
-        candidates = [path]
+        paths: dict[str, Any] = self.document.get("paths", {})
+        candidates: list[str] = [path]
         candidates += [
             path[len(prefix) :] for prefix in self.prefixes if prefix and path.startswith(prefix + "/")
         ]
@@ -141,7 +143,8 @@ def select_response(operation: Operation, status: int) -> ResponseSpec:
 
 
 def _media_type(response: httpx.Response) -> str:
-    return response.headers.get("content-type", "").split(";")[0].strip().lower()
+    value: str = response.headers.get("content-type", "")
+    return value.split(";")[0].strip().lower()
 
 
 def check_body(spec: Spec, found: ResponseSpec, response: httpx.Response, what: str) -> None:

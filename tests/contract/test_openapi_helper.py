@@ -6,6 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 
 from tests.contract.openapi import (
     Spec,
@@ -205,3 +206,9 @@ def test_every_telemost_response_declares_the_request_id(spec: Spec) -> None:
         for method, operation in item.items():
             for status, answer in operation["responses"].items():
                 assert RID in answer.get("headers", {}), f"{method.upper()} {template} {status}"
+
+
+def test_component_schemas_are_valid_json_schema_2020_12(spec: Spec) -> None:
+    for name, schema in spec.document["components"]["schemas"].items():
+        Draft202012Validator.check_schema(schema)
+        assert spec.schema_pointer(name) == f"/components/schemas/{name}"

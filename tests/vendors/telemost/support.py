@@ -50,7 +50,7 @@ def bad_request(description: str) -> dict[str, str]:
 
 
 def assert_request_id(response: httpx.Response) -> str:
-    value = response.headers.get(RID)
+    value: str | None = response.headers.get(RID)
     assert value, f"{RID} missing on {response.status_code}: {dict(response.headers)}"
     return value
 
