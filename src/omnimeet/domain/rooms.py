@@ -111,6 +111,14 @@ EDITABLE_STREAM_FIELDS = frozenset(
 
 _ROOM_BY_PUBLIC_ID = select(_R).where(_R.c.api == bindparam("api"), _R.c.public_id == bindparam("public_id"))
 _STREAMS_OF_ROOM = select(_L).where(_L.c.room_seq == bindparam("room_seq")).order_by(_L.c.seq)
+# A room and its streams in one round trip: one row per stream, or one row with NULL stream columns.
+_ROOM_WITH_STREAMS = (
+    select(_R, _L)
+    .select_from(_R.outerjoin(_L, _L.c.room_seq == _R.c.seq))
+    .where(_R.c.api == bindparam("api"), _R.c.public_id == bindparam("public_id"))
+    .order_by(_L.c.seq)
+)
+_ROOM_WIDTH = len(_R.c)
 
 
 def _check_editable(changes: Mapping[str, Any], allowed: frozenset[str], entity: str) -> None:
@@ -168,8 +176,15 @@ class RoomService:
         return room
 
     def get_view(self, tx: Tx, principal: Principal, public_id: str) -> RoomView:
-        room = self.get(tx, principal, public_id)
-        return RoomView(room, self.live_streams(tx, room))
+        """The room (as ``get``) with its live streams, read in one query."""
+        rows = tx.fetch_all(_ROOM_WITH_STREAMS, {"api": principal.api, "public_id": public_id})
+        if not rows:
+            raise DomainError(ErrorCode.NOT_FOUND, "room", id=public_id)
+        room = Room.from_row(rows[0][:_ROOM_WIDTH])
+        if room.tenant_id != principal.tenant_id:
+            raise DomainError(ErrorCode.OTHER_TENANT, "room", id=public_id)
+        streams = [LiveStream(*row[_ROOM_WIDTH:]) for row in rows if row[_ROOM_WIDTH] is not None]
+        return RoomView(room, streams)
 
     def live_streams(self, tx: Tx, room: Room) -> list[LiveStream]:
         return [LiveStream(*row) for row in tx.fetch_all(_STREAMS_OF_ROOM, {"room_seq": room.seq})]

@@ -1,4 +1,9 @@
-"""Random ids and secrets. Seeded, the sequence is reproducible (tests, demos); unseeded, it is the OS's."""
+"""Random ids and secrets.
+
+Seeded, the sequence is reproducible (tests, demos; with one worker process, since each worker has its own
+generator). Unseeded, a fast generator is seeded from the OS: emulator ids must be unique and hard to guess
+by accident, not secure, and reading the OS's entropy for every character costs a system call each.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,13 @@ _ALNUM = string.ascii_letters + string.digits
 
 class RandomIds:
     def __init__(self, seed: int | None = None) -> None:
-        self._rng: random.Random = random.Random(seed) if seed is not None else secrets.SystemRandom()
+        self._rng = random.Random(seed if seed is not None else secrets.randbits(128))
 
     def digits(self, n: int) -> str:
         """``n`` decimal digits, the first never 0 (so the value keeps its length as a number)."""
         if n < 1:
             return ""
-        return str(self._rng.randint(1, 9)) + "".join(self._rng.choices(string.digits, k=n - 1))
+        return str(self._rng.randrange(10 ** (n - 1), 10**n))
 
     def hex(self, n: int) -> str:
         """``n`` lowercase hex digits."""

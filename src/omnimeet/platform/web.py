@@ -20,9 +20,24 @@ _TELEMETRY_OFF: dict[str, Any] = (
 )
 
 
-def new_api(**kwargs: Any) -> FastAPI:
-    """A FastAPI app for one vendor or the control API, with telemetry hooks off."""
-    return FastAPI(**_TELEMETRY_OFF, **kwargs)
+def new_api(*, security_schemes: dict[str, Any] | None = None, **kwargs: Any) -> FastAPI:
+    """A FastAPI app for one vendor or the control API, with telemetry hooks off.
+
+    ``security_schemes`` go into the OpenAPI document's components, for routes that check credentials in
+    a plain dependency and declare their requirement with ``openapi_extra={"security": ...}``.
+    """
+    app = FastAPI(**_TELEMETRY_OFF, **kwargs)
+    if security_schemes:
+        generate = app.openapi
+
+        def openapi() -> dict[str, Any]:
+            if app.openapi_schema is None:
+                document = generate()
+                document.setdefault("components", {})["securitySchemes"] = security_schemes
+            return app.openapi_schema or {}
+
+        app.openapi = openapi  # type: ignore[method-assign]
+    return app
 
 
 _NO_API = JSONResponse({"error": "not_found", "message": "No omnimeet API is served at this path."}, 404)

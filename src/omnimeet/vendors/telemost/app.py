@@ -6,6 +6,8 @@ from fastapi import FastAPI
 
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.middleware import BodySizeLimit, RequestIdHeader
+from omnimeet.platform.web import new_api
+from omnimeet.vendors.telemost.auth import SECURITY_SCHEMES
 from omnimeet.vendors.telemost.errors import REQUEST_ID_HEADER, install_error_handlers, too_large_response
 from omnimeet.vendors.telemost.routes import build_router
 
@@ -14,7 +16,7 @@ MOUNT = "/telemost"
 
 
 def build_app(ctx: AppContext) -> FastAPI:
-    app = FastAPI(
+    app = new_api(
         title="Telemost API v1 (omnimeet)",
         version="1.0.1",
         description=(
@@ -24,6 +26,7 @@ def build_app(ctx: AppContext) -> FastAPI:
         ),
         servers=[{"url": MOUNT, "description": "omnimeet (the vendor's base is /v1/telemost-api)"}],
         root_path_in_servers=False,
+        security_schemes=SECURITY_SCHEMES,
         # A JSON body without a Content-Type is still read as JSON. (FastAPI's default refuses it to stop
         # cross-site form posts; every Telemost route needs an Authorization header, which those lack.)
         strict_content_type=False,

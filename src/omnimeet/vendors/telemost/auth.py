@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import Security
-from fastapi.security import APIKeyHeader
+from fastapi import Request
 
 from omnimeet.domain.tenancy import Principal
 from omnimeet.platform.context import AppContext
@@ -18,12 +18,19 @@ SCOPE_READ = "telemost-api:conferences.read"
 SCOPE_UPDATE = "telemost-api:conferences.update"
 SCOPE_DELETE = "telemost-api:conferences.delete"
 
-oauth_header = APIKeyHeader(
-    name="Authorization",
-    scheme_name="YandexOAuth",
-    description="`OAuth <token>`: a Yandex OAuth token with the operation's `telemost-api:` scope.",
-    auto_error=False,
-)
+SECURITY_SCHEMES: dict[str, Any] = {
+    "YandexOAuth": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`OAuth <token>`: a Yandex OAuth token with the operation's `telemost-api:` scope.",
+    }
+}
+
+
+def security(scope: str) -> dict[str, Any]:
+    """The OpenAPI security requirement of an operation needing ``scope`` (for ``openapi_extra``)."""
+    return {"security": [{"YandexOAuth": [scope]}]}
 
 
 def _unauthorized(description: str) -> TelemostError:
@@ -41,11 +48,15 @@ def parse_oauth(header: str | None) -> str:
     return token
 
 
-def requires(ctx: AppContext, scope: str) -> Callable[[str | None], Awaitable[Principal]]:
-    """A dependency giving the caller's principal, once it holds ``scope`` and belongs to an organisation."""
+def requires(ctx: AppContext, scope: str) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency giving the caller's principal, once it holds ``scope`` and belongs to an organisation.
 
-    async def principal(authorization: str | None = Security(oauth_header, scopes=[scope])) -> Principal:
-        token = parse_oauth(authorization)
+    It reads the header from the request itself rather than through FastAPI's security classes: one level
+    of dependency resolution less on every request. ``security(scope)`` documents it in the OpenAPI.
+    """
+
+    async def principal(request: Request) -> Principal:
+        token = parse_oauth(request.headers.get("authorization"))
         found = ctx.authenticate(API, token)
         if found is None:
             raise _unauthorized("OAuth token is not valid.")

@@ -3,7 +3,6 @@ auth failures and unknown routes alike. No FastAPI ``{"detail": ...}`` body ever
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -13,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Match
 
 from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.platform.middleware import new_request_id
 
 REQUEST_ID_HEADER = "Yandex-Cloud-Request-ID"
 
@@ -157,7 +157,7 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(_: Request, exc: Exception) -> Response:
         # Runs outside the request-id middleware (in Starlette's outermost layer), so it sets the header.
         response = http_error_response(500)
-        response.headers[REQUEST_ID_HEADER] = uuid.uuid4().hex
+        response.headers[REQUEST_ID_HEADER] = new_request_id()
         return response
 
     app.add_exception_handler(DomainError, on_domain_error)

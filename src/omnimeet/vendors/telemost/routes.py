@@ -11,7 +11,14 @@ from omnimeet.domain.rooms import RoomService
 from omnimeet.domain.tenancy import Principal
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.telemost import mapping
-from omnimeet.vendors.telemost.auth import SCOPE_CREATE, SCOPE_DELETE, SCOPE_READ, SCOPE_UPDATE, requires
+from omnimeet.vendors.telemost.auth import (
+    SCOPE_CREATE,
+    SCOPE_DELETE,
+    SCOPE_READ,
+    SCOPE_UPDATE,
+    requires,
+    security,
+)
 from omnimeet.vendors.telemost.errors import REQUEST_ID_HEADER
 from omnimeet.vendors.telemost.schemas import NO_NUL, Conference, ConferenceData, ConferenceShort, Error
 
@@ -48,6 +55,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.post(
         "",
         operation_id="createConference",
+        openapi_extra=security(SCOPE_CREATE),
         status_code=201,
         response_model=ConferenceShort,
         summary="Create a conference, optionally with a live stream",
@@ -67,6 +75,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get(
         "/{id}",
         operation_id="getConference",
+        openapi_extra=security(SCOPE_READ),
         response_model=Conference,
         summary="Read a conference",
         responses={
@@ -84,6 +93,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.patch(
         "/{id}",
         operation_id="patchConference",
+        openapi_extra=security(SCOPE_UPDATE),
         response_model=ConferenceShort,
         summary="Change a conference or its live stream",
         responses={
@@ -107,6 +117,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.delete(
         "/{id}",
         operation_id="deleteConference",
+        openapi_extra=security(SCOPE_DELETE),
         status_code=204,
         response_class=Response,
         summary="Delete a conference",
