@@ -15,13 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 
 from omnimeet.main import create_app
 from omnimeet.platform.config import Settings
 from omnimeet.platform.db import Database
 from omnimeet.platform.migrate import upgrade_to_head
+from omnimeet.platform.web import PrefixDispatcher
 
 PG_SERVER_URL = os.environ.get("OMNIMEET_TEST_DATABASE_URL")
 
@@ -86,11 +86,11 @@ def make_settings(database_url: str, tmp_path: Path) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def make_app(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., FastAPI]]:
+def make_app(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., PrefixDispatcher]]:
     """Builds apps on the session database; each starts from an empty, reset state."""
-    apps: list[FastAPI] = []
+    apps: list[PrefixDispatcher] = []
 
-    def make(**overrides: Any) -> FastAPI:
+    def make(**overrides: Any) -> PrefixDispatcher:
         app = create_app(make_settings(**overrides), migrate=False)
         app.state.ctx.reset()
         apps.append(app)
@@ -102,15 +102,15 @@ def make_app(make_settings: Callable[..., Settings]) -> Iterator[Callable[..., F
 
 
 @pytest.fixture
-def app(make_app: Callable[..., FastAPI]) -> FastAPI:
+def app(make_app: Callable[..., PrefixDispatcher]) -> PrefixDispatcher:
     return make_app()
 
 
-def client_for(app: FastAPI) -> httpx.AsyncClient:
+def client_for(app: PrefixDispatcher) -> httpx.AsyncClient:
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://omnimeet.test")
 
 
 @pytest.fixture
-async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+async def client(app: PrefixDispatcher) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as c:
         yield c

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 
 from omnimeet.domain.tenancy import ALL
 from omnimeet.platform.config import Settings
 from omnimeet.platform.context import AppContext
+from omnimeet.platform.web import PrefixDispatcher
 
 
 def _credentials(tmp_path: Path) -> Path:
@@ -37,7 +37,9 @@ def test_seeded_settings_give_reproducible_ids(tmp_path: Path) -> None:
     assert first_ids() == first_ids()
 
 
-def test_permissive_mode_accepts_any_credential_once_per_credential(make_app: Callable[..., FastAPI]) -> None:
+def test_permissive_mode_accepts_any_credential_once_per_credential(
+    make_app: Callable[..., PrefixDispatcher],
+) -> None:
     ctx: AppContext = make_app().state.ctx
     first = ctx.authenticate("telemost", "anything")
     assert first is not None
@@ -50,7 +52,7 @@ def test_permissive_mode_accepts_any_credential_once_per_credential(make_app: Ca
 
 
 def test_strict_mode_accepts_only_configured_credentials(
-    make_app: Callable[..., FastAPI], tmp_path: Path
+    make_app: Callable[..., PrefixDispatcher], tmp_path: Path
 ) -> None:
     ctx: AppContext = make_app(auth_mode="strict", credentials_file=_credentials(tmp_path)).state.ctx
     known = ctx.authenticate("telemost", "known")

@@ -9,7 +9,6 @@ from pathlib import Path
 import anyio
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
 from omnimeet.domain.tables import metadata
@@ -18,6 +17,7 @@ from omnimeet.main import create_app
 from omnimeet.platform.config import Settings
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.migrate import upgrade_to_head
+from omnimeet.platform.web import PrefixDispatcher
 from tests.conftest import client_for
 from tests.domain.seed import fill_every_table
 
@@ -36,7 +36,7 @@ def table_counts(ctx: AppContext) -> dict[str, int]:
     return counts
 
 
-async def get_health(app: FastAPI) -> httpx.Response:
+async def get_health(app: PrefixDispatcher) -> httpx.Response:
     with anyio.fail_after(60):
         async with client_for(app) as client:
             return await client.get("/_omnimeet/health")
@@ -64,7 +64,7 @@ async def test_health_is_503_on_an_unmigrated_database_until_it_is_migrated(
         ctx.db.close()
 
 
-async def test_health_is_503_when_the_database_is_at_another_revision(app: FastAPI) -> None:
+async def test_health_is_503_when_the_database_is_at_another_revision(app: PrefixDispatcher) -> None:
     ctx: AppContext = app.state.ctx
     assert (await get_health(app)).status_code == 200
     with ctx.db.engine.begin() as conn:
@@ -90,7 +90,7 @@ async def test_health_is_503_when_the_database_is_unreachable(tmp_path: Path) ->
         app.state.ctx.db.close()
 
 
-async def test_reset_empties_every_table_and_rewinds_the_clock(app: FastAPI) -> None:
+async def test_reset_empties_every_table_and_rewinds_the_clock(app: PrefixDispatcher) -> None:
     ctx: AppContext = app.state.ctx
     with ctx.db.transaction() as tx:
         fill_every_table(tx, "one")
@@ -111,7 +111,7 @@ async def test_reset_empties_every_table_and_rewinds_the_clock(app: FastAPI) -> 
 
 
 async def test_reset_in_strict_mode_restores_the_configured_principals(
-    make_app: Callable[..., FastAPI], tmp_path: Path
+    make_app: Callable[..., PrefixDispatcher], tmp_path: Path
 ) -> None:
     credentials = tmp_path / "credentials.yaml"
     credentials.write_text(

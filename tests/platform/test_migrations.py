@@ -12,7 +12,13 @@ from sqlalchemy import event, inspect, text
 
 from omnimeet.domain.tables import TENANTS, metadata
 from omnimeet.platform.db import Database
-from omnimeet.platform.migrate import current_revision, head_revision, upgrade_to_head
+from omnimeet.platform.migrate import (
+    SCHEMA_HEAD,
+    current_revision,
+    head_revision,
+    upgrade_by_scripts,
+    upgrade_to_head,
+)
 
 
 @pytest.fixture
@@ -51,6 +57,18 @@ def test_upgrade_on_an_empty_database_matches_the_declared_schema(empty_db: Data
     assert schema_diff(empty_db) == []
     tables = set(inspect(empty_db.engine).get_table_names())
     assert tables == {*metadata.tables, "alembic_version"}
+
+
+def test_running_every_migration_script_matches_the_declared_schema(empty_db: Database) -> None:
+    # upgrade_to_head builds an empty database from the models; existing databases run the scripts.
+    # Both must give the same schema, at the same revision.
+    upgrade_by_scripts(empty_db)
+    assert schema_diff(empty_db) == []
+    assert current_revision(empty_db) == head_revision()
+
+
+def test_the_known_head_is_the_scripts_head() -> None:
+    assert head_revision() == SCHEMA_HEAD
 
 
 def test_head_is_the_database_revision_after_upgrade(empty_db: Database) -> None:

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from omnimeet.platform.context import AppContext
-from omnimeet.platform.migrate import current_revision, head_revision
+from omnimeet.platform.migrate import SCHEMA_HEAD, current_revision
 from omnimeet.platform.web import new_api
 
 
@@ -21,18 +21,15 @@ def build_control_app(ctx: AppContext) -> FastAPI:
         version="1",
         description="Drives the emulator itself: health, reset. Not part of any vendor's API.",
     )
-    head: list[str] = []
 
     @app.get("/health", response_model=Health, responses={503: {"model": Health}})
     async def health() -> Response:
         """200 when the database answers and its schema is at the newest migration; 503 otherwise."""
-        if not head:
-            head.append(head_revision())
         try:
             at = current_revision(ctx.db)
         except Exception:
             at = None
-        if at == head[0]:
+        if at == SCHEMA_HEAD:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
+from omnimeet.platform.web import PrefixDispatcher
 from tests.contract.openapi import check_response, load_spec
 from tests.vendors.telemost.support import BASE_URL, RID, TOKEN_A
 
@@ -35,7 +35,7 @@ async def telemost_for(spec_checked: list[httpx.Response]) -> AsyncIterator[Make
         spec_checked.append(response)
 
     def make(
-        app: FastAPI, token: str | None = TOKEN_A, *, raise_app_exceptions: bool = True
+        app: PrefixDispatcher, token: str | None = TOKEN_A, *, raise_app_exceptions: bool = True
     ) -> httpx.AsyncClient:
         headers = {"Authorization": f"OAuth {token}"} if token is not None else {}
         client = httpx.AsyncClient(
@@ -53,6 +53,6 @@ async def telemost_for(spec_checked: list[httpx.Response]) -> AsyncIterator[Make
 
 
 @pytest.fixture
-def telemost(app: FastAPI, telemost_for: MakeTelemostClient) -> httpx.AsyncClient:
+def telemost(app: PrefixDispatcher, telemost_for: MakeTelemostClient) -> httpx.AsyncClient:
     """A client of the default (permissive) app, calling as ``TOKEN_A``."""
     return telemost_for(app)

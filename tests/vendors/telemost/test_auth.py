@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
+from omnimeet.platform.web import PrefixDispatcher
 from tests.vendors.telemost.conftest import MakeTelemostClient
 from tests.vendors.telemost.support import (
     NOT_FOUND,
@@ -45,7 +45,7 @@ async def call(
 
 @pytest.mark.parametrize("operation", OPERATIONS, ids=OPERATION_IDS)
 async def test_missing_header(
-    app: FastAPI,
+    app: PrefixDispatcher,
     telemost: httpx.AsyncClient,
     telemost_for: MakeTelemostClient,
     operation: tuple[str, str, object],
@@ -73,19 +73,21 @@ async def test_empty_header_counts_as_missing(telemost: httpx.AsyncClient) -> No
     assert_exact_error(response, 401, MISSING)
 
 
-async def test_auth_comes_before_body_validation(app: FastAPI, telemost_for: MakeTelemostClient) -> None:
+async def test_auth_comes_before_body_validation(
+    app: PrefixDispatcher, telemost_for: MakeTelemostClient
+) -> None:
     anonymous = telemost_for(app, token=None)
     response = await anonymous.post("/conferences", json={"access_level": 5})
     assert_exact_error(response, 401, MISSING)
 
 
-async def test_auth_comes_before_not_found(app: FastAPI, telemost_for: MakeTelemostClient) -> None:
+async def test_auth_comes_before_not_found(app: PrefixDispatcher, telemost_for: MakeTelemostClient) -> None:
     anonymous = telemost_for(app, token=None)
     assert_exact_error(await anonymous.get("/conferences/00000000000000"), 401, MISSING)
 
 
 async def test_any_token_works_and_keeps_its_organisation(
-    app: FastAPI, telemost_for: MakeTelemostClient
+    app: PrefixDispatcher, telemost_for: MakeTelemostClient
 ) -> None:
     first = telemost_for(app, token="some-fresh-token")
     created = await create(first)
@@ -95,7 +97,7 @@ async def test_any_token_works_and_keeps_its_organisation(
 
 @pytest.mark.parametrize("operation", OPERATIONS[1:], ids=OPERATION_IDS[1:])
 async def test_another_organisations_conference_is_forbidden(
-    app: FastAPI,
+    app: PrefixDispatcher,
     telemost: httpx.AsyncClient,
     telemost_for: MakeTelemostClient,
     operation: tuple[str, str, object],
@@ -108,7 +110,7 @@ async def test_another_organisations_conference_is_forbidden(
 
 
 async def test_other_organisation_patching_a_stream_is_forbidden(
-    app: FastAPI, telemost: httpx.AsyncClient, telemost_for: MakeTelemostClient
+    app: PrefixDispatcher, telemost: httpx.AsyncClient, telemost_for: MakeTelemostClient
 ) -> None:
     created = await create(telemost)
     other = telemost_for(app, token=TOKEN_B)
@@ -117,12 +119,14 @@ async def test_other_organisation_patching_a_stream_is_forbidden(
     assert "live_stream" not in await read(telemost, created["id"])
 
 
-async def test_unknown_id_is_not_found_for_everyone(app: FastAPI, telemost_for: MakeTelemostClient) -> None:
+async def test_unknown_id_is_not_found_for_everyone(
+    app: PrefixDispatcher, telemost_for: MakeTelemostClient
+) -> None:
     other = telemost_for(app, token=TOKEN_B)
     assert_exact_error(await other.get("/conferences/00000000000000"), 404, NOT_FOUND)
 
 
-async def test_organisations_do_not_share(app: FastAPI, telemost_for: MakeTelemostClient) -> None:
+async def test_organisations_do_not_share(app: PrefixDispatcher, telemost_for: MakeTelemostClient) -> None:
     a, b = telemost_for(app, token=TOKEN_A), telemost_for(app, token=TOKEN_B)
     mine, theirs = await create(a), await create(b)
     assert (await read(a, mine["id"]))["id"] == mine["id"]

@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
+from omnimeet.platform.web import PrefixDispatcher
 from tests.vendors.telemost.conftest import MakeTelemostClient
 from tests.vendors.telemost.support import (
     NOT_FOUND,
@@ -247,7 +247,9 @@ async def test_read_unknown_conference(telemost: httpx.AsyncClient, conference_i
 # --- configurable hosts ------------------------------------------------------------------------------------
 
 
-async def test_configured_hosts(make_app: Callable[..., FastAPI], telemost_for: MakeTelemostClient) -> None:
+async def test_configured_hosts(
+    make_app: Callable[..., PrefixDispatcher], telemost_for: MakeTelemostClient
+) -> None:
     join_host, watch_host = "https://meet.example.test", "http://watch.example.test:8080"
     client = telemost_for(make_app(telemost_join_host=join_host, telemost_watch_host=watch_host))
     response = await client.post("/conferences", json={"live_stream": {}})

@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from omnimeet.domain.rooms import RoomService
+from omnimeet.platform.web import PrefixDispatcher
 from tests.vendors.telemost.conftest import MakeTelemostClient
 from tests.vendors.telemost.support import (
     BASE_URL,
@@ -69,7 +69,7 @@ async def test_unknown_route(telemost: httpx.AsyncClient, path: str) -> None:
     assert_exact_error(await telemost.get(f"{ROOT}{path}"), 404, NO_ROUTE)
 
 
-async def test_unknown_route_needs_no_auth(app: FastAPI, telemost_for: MakeTelemostClient) -> None:
+async def test_unknown_route_needs_no_auth(app: PrefixDispatcher, telemost_for: MakeTelemostClient) -> None:
     anonymous = telemost_for(app, token=None)
     assert_exact_error(await anonymous.post(f"{ROOT}/telemost/nope", json={}), 404, NO_ROUTE)
 
@@ -131,7 +131,7 @@ LIMIT = 1000
 
 
 @pytest.fixture
-def small(make_app: Callable[..., FastAPI], telemost_for: MakeTelemostClient) -> httpx.AsyncClient:
+def small(make_app: Callable[..., PrefixDispatcher], telemost_for: MakeTelemostClient) -> httpx.AsyncClient:
     return telemost_for(make_app(max_body_bytes=LIMIT))
 
 
@@ -173,7 +173,7 @@ async def test_chunked_body_over_the_limit(small: httpx.AsyncClient) -> None:
 
 
 async def test_declared_length_over_the_limit_without_auth(
-    make_app: Callable[..., FastAPI], telemost_for: MakeTelemostClient
+    make_app: Callable[..., PrefixDispatcher], telemost_for: MakeTelemostClient
 ) -> None:
     anonymous = telemost_for(make_app(max_body_bytes=LIMIT), token=None)
     response = await anonymous.post("/conferences", content=body_of_size(LIMIT * 5))
@@ -203,7 +203,7 @@ async def test_odd_but_possible_ids_are_not_found(telemost: httpx.AsyncClient, c
 
 
 async def test_internal_error_keeps_the_envelope(
-    app: FastAPI, telemost_for: MakeTelemostClient, monkeypatch: pytest.MonkeyPatch
+    app: PrefixDispatcher, telemost_for: MakeTelemostClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """5XX is deliberately not in the spec, so the checked client must refuse it; a raw client shows the
     answer a crash still gets: Telemost's envelope and the request id."""

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
+from omnimeet.platform.web import PrefixDispatcher
 from tests.conftest import client_for
 from tests.vendors.telemost.conftest import MakeTelemostClient
 from tests.vendors.telemost.support import (
@@ -82,14 +82,16 @@ OPERATIONS: dict[str, tuple[str, str, object]] = {
 
 
 @pytest.fixture
-def strict_app(make_app: Callable[..., FastAPI], tmp_path: Path) -> FastAPI:
+def strict_app(make_app: Callable[..., PrefixDispatcher], tmp_path: Path) -> PrefixDispatcher:
     path = tmp_path / "credentials.yaml"
     path.write_text(CREDENTIALS, encoding="utf-8")
     return make_app(auth_mode="strict", credentials_file=path)
 
 
 @pytest.fixture
-def as_(strict_app: FastAPI, telemost_for: MakeTelemostClient) -> Callable[[str | None], httpx.AsyncClient]:
+def as_(
+    strict_app: PrefixDispatcher, telemost_for: MakeTelemostClient
+) -> Callable[[str | None], httpx.AsyncClient]:
     return lambda token: telemost_for(strict_app, token=token)
 
 
@@ -230,7 +232,7 @@ async def test_payment_required_comes_after_not_found_and_tenancy(
 
 
 async def test_reset_keeps_configured_principals(
-    strict_app: FastAPI, as_: Callable[[str | None], httpx.AsyncClient]
+    strict_app: PrefixDispatcher, as_: Callable[[str | None], httpx.AsyncClient]
 ) -> None:
     admin = as_("acme-admin")
     created = await create(admin)
