@@ -286,3 +286,16 @@ def test_postgresql_connections_time_out() -> None:
     # A timeout in the URL wins.
     params = _connect_params("postgresql+psycopg://u@192.0.2.1:5432/x?connect_timeout=2")
     assert str(params["connect_timeout"]) == "2"
+
+
+@needs_postgres
+@pytest.mark.parametrize(("durable", "expected"), [(False, "off"), (True, "on")])
+def test_postgres_commits_wait_for_the_disk_only_when_durable(
+    database_url: str, durable: bool, expected: str
+) -> None:
+    db = Database(database_url, durable_commits=durable)
+    try:
+        with db.transaction(write=False) as tx:
+            assert tx.fetch_one(text("SHOW synchronous_commit")) == (expected,)
+    finally:
+        db.close()

@@ -57,6 +57,14 @@ class Settings(BaseSettings):
         default=10_000,
         description="How long a SQLite writer waits for another process's lock before failing.",
     )
+    postgres_durable_commits: bool = Field(
+        default=False,
+        description=(
+            "PostgreSQL only. false: commits are acknowledged before they reach the disk "
+            "(synchronous_commit=off; a database crash may lose the last moment of changes, never "
+            "consistency). true: every commit waits for its flush."
+        ),
+    )
     random_seed: int | None = Field(
         default=None,
         description="Seed for generated ids and secrets; set it for reproducible ids across runs.",

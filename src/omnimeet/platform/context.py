@@ -29,7 +29,11 @@ class AppContext:
             if settings.credentials_file is None:
                 raise ValueError("OMNIMEET_AUTH_MODE=strict needs OMNIMEET_CREDENTIALS_FILE")
             credentials = CredentialsFile.load(settings.credentials_file)
-        db = Database(settings.resolved_database_url(), busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+        db = Database(
+            settings.resolved_database_url(),
+            busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+            durable_commits=settings.postgres_durable_commits,
+        )
         return cls(settings, db, VirtualClock(), RandomIds(settings.random_seed), credentials)
 
     def provision_credentials(self) -> None:
