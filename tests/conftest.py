@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from omnimeet.domain.admin import wipe_all
 from omnimeet.main import create_app
 from omnimeet.platform.config import Settings
 from omnimeet.platform.db import Database
@@ -73,6 +74,18 @@ def database_url(empty_database_url: Callable[[], str]) -> str:
     upgrade_to_head(db)
     db.close()
     return url
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """A ``Database`` on the session's migrated database (the backend under test), emptied first."""
+    database = Database(database_url)
+    with database.transaction() as tx:
+        wipe_all(tx)
+    try:
+        yield database
+    finally:
+        database.close()
 
 
 @pytest.fixture

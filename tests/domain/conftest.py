@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import func, select
 
-from omnimeet.domain.admin import wipe_all
 from omnimeet.domain.tables import Base
 from omnimeet.domain.tenancy import ALL, Principal, PrincipalSpec, TenantSpec, find_principal, provision
 from omnimeet.platform.db import Database
@@ -23,17 +22,6 @@ class FixedClock:
 
     def now_ms(self) -> int:
         return self.now
-
-
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    database = Database(database_url)
-    with database.transaction() as tx:
-        wipe_all(tx)
-    try:
-        yield database
-    finally:
-        database.close()
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import bindparam, event, select, text
 
-from omnimeet.domain.admin import wipe_all
-from omnimeet.domain.tables import TENANTS
+from omnimeet.domain.tables import PRINCIPALS, TENANTS
 from omnimeet.platform.db import Database
 from omnimeet.platform.migrate import upgrade_to_head
 from tests.conftest import PG_SERVER_URL
@@ -39,16 +38,16 @@ def sqlite_db(tmp_path: Path) -> Iterator[Database]:
         db.close()
 
 
-@pytest.fixture
-def db(database_url: str) -> Iterator[Database]:
-    """A ``Database`` on the session's migrated database (the backend under test), emptied first."""
-    database = Database(database_url)
-    with database.transaction() as tx:
-        wipe_all(tx)
-    try:
-        yield database
-    finally:
-        database.close()
+ORPHAN_PRINCIPAL = {
+    "id": "p",
+    "tenant_id": "missing",
+    "api": "a",
+    "credential_hash": "h",
+    "label": "",
+    "scopes": "[]",
+    "created_at_ms": 1,
+}
+"""A principal whose tenant does not exist: a foreign-key violation."""
 
 
 def _in_thread(fn: Any) -> Any:
@@ -104,18 +103,7 @@ def test_sqlite_enforces_foreign_keys(sqlite_db: Database) -> None:
 
     def orphan() -> None:
         with sqlite_db.transaction() as tx:
-            tx.insert(
-                TENANTS.metadata.tables["principals"],
-                {
-                    "id": "p",
-                    "tenant_id": "missing",
-                    "api": "a",
-                    "credential_hash": "h",
-                    "label": "",
-                    "scopes": "[]",
-                    "created_at_ms": 1,
-                },
-            )
+            tx.insert(PRINCIPALS, ORPHAN_PRINCIPAL)
 
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         orphan()
@@ -130,18 +118,7 @@ def test_a_failed_commit_is_rolled_back(sqlite_db: Database) -> None:
         with sqlite_db.transaction() as tx:
             tx.execute(text("PRAGMA defer_foreign_keys = ON"))  # checked at COMMIT, which then fails
             tx.insert(TENANTS, _tenant("kept-out"))
-            tx.insert(
-                TENANTS.metadata.tables["principals"],
-                {
-                    "id": "p",
-                    "tenant_id": "missing",
-                    "api": "a",
-                    "credential_hash": "h",
-                    "label": "",
-                    "scopes": "[]",
-                    "created_at_ms": 1,
-                },
-            )
+            tx.insert(PRINCIPALS, ORPHAN_PRINCIPAL)
 
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         deferred_orphan()
