@@ -2,35 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from types import SimpleNamespace
+from typing import Any
 
-from fastapi import FastAPI
 from starlette.types import ASGIApp
 
 from omnimeet.platform.config import Settings
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control import build_control_app
+from omnimeet.platform.gate import vendor_gate
 from omnimeet.platform.migrate import upgrade_to_head
+from omnimeet.platform.vendors import VendorPlugin
 from omnimeet.platform.web import PrefixDispatcher
 
 
-@dataclass(frozen=True)
-class VendorMount:
-    name: str
-    prefix: str
-    base_path: str
-    """The vendor's own base path inside its mount (what a client's base URL ends with)."""
-    build: Callable[[AppContext], FastAPI]
-
-
-def vendor_mounts() -> list[VendorMount]:
+def vendor_mounts() -> list[VendorPlugin]:
+    """Every vendor omnimeet serves, in the order the CLI lists them."""
     from omnimeet.vendors import telemost
 
-    return [
-        VendorMount("telemost", "/telemost", telemost.BASE_PATH, telemost.build_app),
-    ]
+    return [telemost.plugin()]
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> PrefixDispatcher:
@@ -42,9 +32,13 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Pre
     if migrate:
         upgrade_to_head(ctx.db)
     ctx.provision_credentials()
+    plugins = vendor_mounts()
+    ctx.vendors.update((plugin.name, plugin) for plugin in plugins)
     mounts: list[tuple[str, ASGIApp]] = [("/_omnimeet", build_control_app(ctx))]
-    mounts += [(mount.prefix, mount.build(ctx)) for mount in vendor_mounts()]
-    return PrefixDispatcher(mounts, SimpleNamespace(ctx=ctx), on_shutdown=[ctx.db.close])
+    mounts += [(plugin.prefix, vendor_gate(ctx, plugin, plugin.build(ctx))) for plugin in plugins]
+    return PrefixDispatcher(
+        mounts, SimpleNamespace(ctx=ctx), on_shutdown=[ctx.db.close], background=ctx.background
+    )
 
 
 def app_from_env() -> PrefixDispatcher:
@@ -52,11 +46,16 @@ def app_from_env() -> PrefixDispatcher:
     return create_app(Settings())
 
 
-def openapi_documents() -> dict[str, dict[str, object]]:
-    """Each vendor sub-app's OpenAPI document, keyed by vendor name (no database is touched)."""
+def openapi_documents() -> dict[str, dict[str, Any]]:
+    """The control API's (``omnimeet``) and each vendor sub-app's OpenAPI document, keyed by name (no
+    database is touched)."""
     ctx = AppContext.from_settings(Settings(database_url="sqlite://", auth_mode="permissive"))
     try:
-        return {mount.name: mount.build(ctx).openapi() for mount in vendor_mounts()}
+        documents = {"omnimeet": build_control_app(ctx).openapi()}
+        for plugin in vendor_mounts():
+            app: Any = plugin.build(ctx)
+            documents[plugin.name] = app.openapi()
+        return documents
     finally:
         ctx.db.close()
 

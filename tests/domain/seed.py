@@ -10,7 +10,7 @@ NOW = 1_700_000_000_000
 
 def fill_every_table(tx: Tx, tenant_id: str = "seeded") -> None:
     """One connected graph of rows: tenant, principal, room, stream, session, participant, recording,
-    event, exception, invites (of a room and of an event), outbox and a webhook attempt."""
+    event, exception, invites (of a room and of an event), webhook endpoint, outbox and a webhook attempt."""
     tx.insert(
         t.TENANTS,
         {
@@ -124,6 +124,16 @@ def fill_every_table(tx: Tx, tenant_id: str = "seeded") -> None:
                 "updated_at_ms": NOW,
             },
         )
+    tx.insert(
+        t.WEBHOOK_ENDPOINTS,
+        {
+            "tenant_id": tenant_id,
+            "api": "telemost",
+            "url": "http://127.0.0.1:9/hook",
+            "events": '["*"]',
+            "created_at_ms": NOW,
+        },
+    )
     outbox = tx.insert(
         t.OUTBOX,
         {

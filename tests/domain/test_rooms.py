@@ -56,6 +56,7 @@ def test_create_returns_what_is_stored(db: Database, rooms: RoomService, acme: P
         updated_at_ms=NOW_MS,
         expires_at_ms=None,
         settings="{}",
+        expired_at_ms=None,
     )
     stored = _view(db, rooms, acme, "r1")
     assert stored == created

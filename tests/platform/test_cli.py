@@ -76,14 +76,14 @@ def test_openapi_export_writes_each_vendor_document(
     target = tmp_path / "out" / "openapi"
     assert main(["openapi", "export", str(target)]) == 0
     written = sorted(p.name for p in target.iterdir())
-    assert written == sorted(f"{m.name}.yaml" for m in vendor_mounts())
+    assert written == sorted(f"{name}.yaml" for name in ["omnimeet", *(m.name for m in vendor_mounts())])
     assert "telemost.yaml" in written
     text = (target / "telemost.yaml").read_text(encoding="utf-8")
     assert text == openapi_yaml(openapi_documents()["telemost"])
     document = yaml.safe_load(text)
     assert document["openapi"].startswith("3.")
     assert any(path.startswith("/v1/telemost-api/") for path in document["paths"])
-    assert capsys.readouterr().out == f"wrote {target / 'telemost.yaml'}\n"
+    assert capsys.readouterr().out == f"wrote {target / 'omnimeet.yaml'}\nwrote {target / 'telemost.yaml'}\n"
 
 
 def test_unknown_commands_are_usage_errors() -> None:

@@ -40,6 +40,7 @@ class Room:
     updated_at_ms: int
     expires_at_ms: int | None
     settings: str
+    expired_at_ms: int | None
 
     @classmethod
     def from_row(cls, row: Row) -> Room:

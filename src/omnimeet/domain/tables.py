@@ -106,6 +106,8 @@ class RoomRow(Base):
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expires_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     settings: Mapped[str] = _settings()
+    expired_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """When the room's expiry was processed (its ``room.expired`` event written); None while open."""
 
 
 class LiveStreamRow(Base):
@@ -190,6 +192,8 @@ class RecordingRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     settings: Mapped[str] = _settings()
+    due_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    """When the recording moves on by itself to its next state (progression ``after N seconds``)."""
 
 
 class ScheduledEventRow(Base):
@@ -262,6 +266,25 @@ class InviteRow(Base):
     expires_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
+class WebhookEndpointRow(Base):
+    """A webhook subscription set through the control plane: where one API's events go, for one tenant or
+    (``tenant_id`` NULL) for every tenant of that API."""
+
+    __tablename__ = "webhook_endpoints"
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str | None] = mapped_column(
+        String(64), ForeignKey("tenants.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False)
+    events: Mapped[str] = mapped_column(Text, nullable=False)
+    """JSON list of the event types delivered there (``["*"]``: all)."""
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Key for the payload signature, when the API signs its webhooks."""
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
 class OutboxRow(Base):
     """A webhook to deliver, written in the same transaction as the change that caused it."""
 
@@ -281,6 +304,10 @@ class OutboxRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     delivered_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    secret: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Signing key copied from the endpoint (or the vendor's rule) when the row was written."""
+    lease_until_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """While a dispatcher is delivering the row (status ``delivering``): when its claim lapses."""
 
 
 class WebhookAttemptRow(Base):
@@ -296,6 +323,8 @@ class WebhookAttemptRow(Base):
     status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer, nullable=False)
+    response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The start of what the receiver answered (cut to a few KiB)."""
 
 
 def _table(model: type[Base]) -> Table:
@@ -314,6 +343,7 @@ RECORDINGS = _table(RecordingRow)
 SCHEDULED_EVENTS = _table(ScheduledEventRow)
 EVENT_EXCEPTIONS = _table(EventExceptionRow)
 INVITES = _table(InviteRow)
+WEBHOOK_ENDPOINTS = _table(WebhookEndpointRow)
 OUTBOX = _table(OutboxRow)
 WEBHOOK_ATTEMPTS = _table(WebhookAttemptRow)
 

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
             "consistency). true: every commit waits for its flush."
         ),
     )
+    control_token: str | None = Field(
+        default=None,
+        description=(
+            "When set, every control API route except health needs `Authorization: Bearer <token>`. "
+            "Set it on any instance reachable by others."
+        ),
+    )
     random_seed: int | None = Field(
         default=None,
         description="Seed for generated ids and secrets; set it for reproducible ids across runs.",

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
 
 from omnimeet.domain import tenancy
 from omnimeet.domain.admin import wipe_all
+from omnimeet.domain.events import DiscardEvents, EventSink
 from omnimeet.domain.tenancy import Principal
 from omnimeet.platform.clock import VirtualClock
 from omnimeet.platform.config import Settings
 from omnimeet.platform.credentials import CredentialsFile
 from omnimeet.platform.db import Database
 from omnimeet.platform.ids import RandomIds
+from omnimeet.platform.vendors import VendorPlugin
+
+BackgroundLoop = Callable[[], Coroutine[Any, Any, None]]
 
 
 @dataclass(eq=False)
@@ -21,6 +27,14 @@ class AppContext:
     clock: VirtualClock
     ids: RandomIds
     credentials: CredentialsFile | None
+    vendors: dict[str, VendorPlugin] = field(default_factory=dict)
+    """Every mounted vendor by name, registered by the composition root."""
+    events: EventSink = field(default_factory=DiscardEvents)
+    """Where domain services publish their events (the webhook outbox)."""
+    background: list[BackgroundLoop] = field(default_factory=list)
+    """Loops the server runs for its lifetime (started and cancelled by the root app's lifespan)."""
+    on_reset: list[Callable[[], None]] = field(default_factory=list)
+    """In-memory state to clear on reset (journal, faults, progression modes), beside the database."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
@@ -61,4 +75,6 @@ class AppContext:
         with self.db.transaction() as tx:
             wipe_all(tx)
         self.clock.reset()
+        for clear in self.on_reset:
+            clear()
         self.provision_credentials()

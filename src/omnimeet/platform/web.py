@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -53,11 +55,18 @@ class PrefixDispatcher:
     """
 
     def __init__(
-        self, mounts: Sequence[tuple[str, ASGIApp]], state: SimpleNamespace, on_shutdown: Sequence[Any] = ()
+        self,
+        mounts: Sequence[tuple[str, ASGIApp]],
+        state: SimpleNamespace,
+        on_shutdown: Sequence[Any] = (),
+        background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
     ) -> None:
+        """``background``: loops run as tasks from start-up to shutdown (webhook delivery, due work)."""
         self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
         self.state = state
         self.on_shutdown = list(on_shutdown)
+        self.background = background
+        self._tasks: list[asyncio.Task[None]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -81,8 +90,15 @@ class PrefixDispatcher:
                 # What exists now lives as long as the process: keep the collector from rescanning it.
                 gc.collect()
                 gc.freeze()
+                self._tasks = [asyncio.create_task(loop()) for loop in self.background]
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                for task in self._tasks:
+                    task.cancel()
+                for task in self._tasks:
+                    with contextlib.suppress(BaseException):
+                        await task
+                self._tasks = []
                 for callback in self.on_shutdown:
                     callback()
                 await send({"type": "lifespan.shutdown.complete"})

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.responses import Response
 
 from omnimeet.platform.context import AppContext
-from omnimeet.platform.middleware import BodySizeLimit, RequestIdHeader
+from omnimeet.platform.middleware import BodySizeLimit, RequestIdHeader, new_request_id
+from omnimeet.platform.vendors import VendorPlugin
 from omnimeet.platform.web import new_api
-from omnimeet.vendors.telemost.auth import SECURITY_SCHEMES
-from omnimeet.vendors.telemost.errors import REQUEST_ID_HEADER, install_error_handlers, too_large_response
+from omnimeet.vendors.telemost.auth import API, SECURITY_SCHEMES
+from omnimeet.vendors.telemost.errors import (
+    REQUEST_ID_HEADER,
+    http_error_response,
+    install_error_handlers,
+    too_large_response,
+)
 from omnimeet.vendors.telemost.routes import build_router
 
 BASE_PATH = "/v1/telemost-api"
@@ -36,3 +43,16 @@ def build_app(ctx: AppContext) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes, too_large=too_large_response)
     app.add_middleware(RequestIdHeader, header=REQUEST_ID_HEADER)
     return app
+
+
+def error_for_status(status: int) -> Response:
+    """Telemost's own error answer for a bare HTTP status (an injected fault), with its request id."""
+    response = http_error_response(status)
+    response.headers[REQUEST_ID_HEADER] = new_request_id()
+    return response
+
+
+def plugin() -> VendorPlugin:
+    return VendorPlugin(
+        name=API, prefix=MOUNT, base_path=BASE_PATH, build=build_app, error_response=error_for_status
+    )

@@ -9,6 +9,7 @@ from fastapi import Request
 
 from omnimeet.domain.tenancy import Principal
 from omnimeet.platform.context import AppContext
+from omnimeet.platform.gate import note_tenant
 from omnimeet.vendors.telemost.errors import TelemostError
 
 API = "telemost"
@@ -60,6 +61,7 @@ def requires(ctx: AppContext, scope: str) -> Callable[[Request], Awaitable[Princ
         found = ctx.authenticate(API, token)
         if found is None:
             raise _unauthorized("OAuth token is not valid.")
+        note_tenant(request, found.tenant_id)
         if not found.has_scope(scope):
             raise TelemostError(
                 403, "ForbiddenError", "Доступ запрещён.", f"OAuth token lacks the scope {scope}."
