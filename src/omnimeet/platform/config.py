@@ -65,6 +65,33 @@ class Settings(BaseSettings):
             "consistency). true: every commit waits for its flush."
         ),
     )
+    journal_size: int = Field(
+        default=1000,
+        ge=0,
+        description="How many vendor requests the journal keeps (the oldest go first); 0 turns it off.",
+    )
+    journal_body_bytes: int = Field(
+        default=4096, ge=0, description="How much of each request and response body the journal keeps."
+    )
+    webhook_allowed_targets: list[str] = Field(
+        default_factory=list,
+        description=(
+            "Strict mode: URL patterns (globs such as `https://hooks.example.com/*`) webhooks may be sent "
+            "to; any other target is refused. Permissive mode allows every target."
+        ),
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=1.0, gt=0, description="Delay before the first retry of a failed webhook; doubles each time."
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=3600.0, gt=0, description="The longest delay between two attempts of one webhook."
+    )
+    webhook_max_age_seconds: float = Field(
+        default=86_400.0, gt=0, description="A webhook still undelivered this long after its event is failed."
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="How long one delivery attempt waits for the receiver."
+    )
     control_token: str | None = Field(
         default=None,
         description=(

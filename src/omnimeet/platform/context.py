@@ -9,12 +9,15 @@ from typing import Any
 from omnimeet.domain import tenancy
 from omnimeet.domain.admin import wipe_all
 from omnimeet.domain.events import DiscardEvents, EventSink
+from omnimeet.domain.progression import Progression
 from omnimeet.domain.tenancy import Principal
 from omnimeet.platform.clock import VirtualClock
 from omnimeet.platform.config import Settings
 from omnimeet.platform.credentials import CredentialsFile
 from omnimeet.platform.db import Database
+from omnimeet.platform.faults import FaultRules
 from omnimeet.platform.ids import RandomIds
+from omnimeet.platform.journal import Journal
 from omnimeet.platform.vendors import VendorPlugin
 
 BackgroundLoop = Callable[[], Coroutine[Any, Any, None]]
@@ -27,6 +30,9 @@ class AppContext:
     clock: VirtualClock
     ids: RandomIds
     credentials: CredentialsFile | None
+    journal: Journal
+    faults: FaultRules
+    progression: Progression
     vendors: dict[str, VendorPlugin] = field(default_factory=dict)
     """Every mounted vendor by name, registered by the composition root."""
     events: EventSink = field(default_factory=DiscardEvents)
@@ -48,7 +54,18 @@ class AppContext:
             busy_timeout_ms=settings.sqlite_busy_timeout_ms,
             durable_commits=settings.postgres_durable_commits,
         )
-        return cls(settings, db, VirtualClock(), RandomIds(settings.random_seed), credentials)
+        ctx = cls(
+            settings,
+            db,
+            VirtualClock(),
+            RandomIds(settings.random_seed),
+            credentials,
+            journal=Journal(settings.journal_size, settings.journal_body_bytes),
+            faults=FaultRules(),
+            progression=Progression(),
+        )
+        ctx.on_reset += [ctx.journal.clear, ctx.faults.clear, ctx.progression.reset]
+        return ctx
 
     def provision_credentials(self) -> None:
         """Strict mode: writes the credentials file's organisations and principals to the database."""
