@@ -150,3 +150,26 @@ async def test_reset_in_strict_mode_restores_the_configured_principals(
     # Strict mode never invents principals.
     assert ctx.authenticate("telemost", "not-configured") is None
     assert table_counts(ctx)["principals"] == 2
+
+
+async def test_a_control_token_guards_every_route_but_health(
+    make_app: Callable[..., PrefixDispatcher],
+) -> None:
+    app = make_app(control_token="s3cret")
+    async with client_for(app) as client:
+        assert (await client.get("/_omnimeet/health")).status_code == 200
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic s3cret"}):
+            response = await client.post("/_omnimeet/reset", headers=headers)
+            assert response.status_code == 401
+            assert response.json() == {
+                "error": "unauthorized",
+                "message": "The control API needs 'Authorization: Bearer <token>'.",
+            }
+        response = await client.post("/_omnimeet/reset", headers={"Authorization": "Bearer s3cret"})
+        assert response.status_code == 204
+
+
+async def test_unknown_control_routes_answer_in_the_control_envelope(client: httpx.AsyncClient) -> None:
+    response = await client.get("/_omnimeet/no-such-thing")
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "message": "Not Found"}
