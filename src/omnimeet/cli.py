@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from omnimeet.platform.config import Settings
+    from omnimeet.platform.tls import TlsFiles
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,6 +25,27 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--database-url", help="overrides OMNIMEET_DATABASE_URL")
     serve.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     serve.add_argument("--log-level", default="warning", help="uvicorn log level (default warning)")
+    serve.add_argument(
+        "--seed",
+        type=Path,
+        metavar="FILE",
+        help="load this state document (as GET /_omnimeet/state gives it; JSON, or YAML when the name ends "
+        "in .yaml/.yml) into the database before serving, replacing what it holds",
+    )
+    serve.add_argument(
+        "--vendor-port",
+        action="append",
+        default=[],
+        type=_vendor_port,
+        metavar="VENDOR=PORT",
+        help="also serve VENDOR at the root of its own PORT, for clients that cannot add a path prefix "
+        "(repeatable)",
+    )
+    serve.add_argument(
+        "--tls",
+        action="store_true",
+        help="serve HTTPS on every port, with a certificate of a local CA kept in the data directory",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -31,12 +59,44 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _vendor_port(value: str) -> tuple[str, int]:
+    name, sep, port = value.partition("=")
+    if not sep or not name or not port.isdigit() or not 0 < int(port) < 65536:
+        raise argparse.ArgumentTypeError(f"expected VENDOR=PORT (a port from 1 to 65535), got {value!r}")
+    return name, int(port)
+
+
+def _check_vendor_ports(args: argparse.Namespace) -> str | None:
+    """What is wrong with the ``--vendor-port`` options (unknown vendor, port used twice), if anything."""
+    if not args.vendor_port:
+        return None
+    from omnimeet.main import vendor_mounts
+
+    known = [mount.name for mount in vendor_mounts()]
+    names = [name for name, _ in args.vendor_port]
+    ports = [args.port, *(port for _, port in args.vendor_port)]
+    for name in names:
+        if name not in known:
+            return f"--vendor-port: unknown vendor {name!r} (known: {', '.join(known)})"
+    if len(set(names)) != len(names):
+        return "--vendor-port: a vendor is given twice"
+    if len(set(ports)) != len(ports):
+        return "--vendor-port: every vendor port must differ from the others and from --port"
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "serve":
+        problem = _check_vendor_ports(args)
+        if problem:
+            parser.error(problem)
         if args.database_url:
             # Through the environment, so that worker processes (which build their own settings) see it.
             os.environ["OMNIMEET_DATABASE_URL"] = args.database_url
+        if args.vendor_port:
+            os.environ["OMNIMEET_VENDOR_PORTS"] = json.dumps(dict(args.vendor_port))
         return _serve(args)
     if args.command == "db":
         return _db_upgrade(args.database_url)
@@ -59,37 +119,116 @@ def _db_upgrade(database_url: str | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from omnimeet.main import create_app, vendor_mounts
+    from omnimeet.main import vendor_mounts
     from omnimeet.platform.config import Settings
 
     _db_upgrade()
-    base = f"http://{args.host}:{args.port}"
+    if args.seed is not None:
+        problem = _load_seed(args.seed)
+        if problem:
+            print(f"omnimeet: cannot load --seed {args.seed}: {problem}", file=sys.stderr)
+            return 2
+    settings = Settings()
+    tls = None
+    if args.tls:
+        from omnimeet.platform.tls import ensure_certificates, server_hosts
+
+        tls = ensure_certificates(settings.data_dir, server_hosts(args.host))
+    try:
+        sockets = [_bind(args.host, port) for port in (args.port, *(p for _, p in args.vendor_port))]
+    except OSError as exc:
+        print(f"omnimeet: cannot listen on {args.host}: {exc}", file=sys.stderr)
+        return 1
+    scheme = "https" if tls else "http"
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    base = f"{scheme}://{host}:{args.port}"
     print(f"omnimeet serving at {base}")
     print(f"  control API   {base}/_omnimeet  (health: {base}/_omnimeet/health)")
+    own_ports = dict(args.vendor_port)
     for mount in vendor_mounts():
         print(f"  {mount.name:<13} {base}{mount.prefix}{mount.base_path}")
+        if mount.name in own_ports:
+            own = f"{scheme}://{host}:{own_ports[mount.name]}{mount.base_path}"
+            print(f"  {mount.name:<13} {own}  (own port)")
+    if tls:
+        ca = tls.ca.resolve()
+        print(f"  trust this CA: {ca}")
+        print(f"    e.g. SSL_CERT_FILE={ca} (Python ssl, httpx) or REQUESTS_CA_BUNDLE={ca} (requests)")
     sys.stdout.flush()
-    if args.workers > 1:
-        uvicorn.run(
-            "omnimeet.main:app_from_env",
-            factory=True,
-            host=args.host,
-            port=args.port,
-            workers=args.workers,
-            log_level=args.log_level,
-            access_log=False,
-        )
-    else:
-        uvicorn.run(
-            create_app(Settings(), migrate=False),
-            host=args.host,
-            port=args.port,
-            log_level=args.log_level,
-            access_log=False,
-        )
-    return 0
+    return _run(args, settings, sockets, tls)
+
+
+def _load_seed(path: Path) -> str | None:
+    """Loads a state document into the database (once, here, before any worker starts); passes its clock
+    on to the workers through the environment. What is wrong with the file, if anything."""
+    import time
+
+    from omnimeet.platform.clock import VirtualClock
+    from omnimeet.platform.config import Settings
+    from omnimeet.platform.control.state import StateError, import_state, load_document_file
+    from omnimeet.platform.db import Database
+
+    settings = Settings()
+    db = Database(settings.resolved_database_url(), busy_timeout_ms=settings.sqlite_busy_timeout_ms)
+    clock = VirtualClock()
+    try:
+        import_state(db, clock, load_document_file(path))
+    except StateError as exc:
+        return str(exc)
+    finally:
+        db.close()
+    if clock.frozen:
+        os.environ["OMNIMEET_CLOCK_FROZEN_AT_MS"] = str(clock.now_ms())
+    elif clock.offset_ms:
+        os.environ["OMNIMEET_CLOCK_OFFSET_MS"] = str(clock.now_ms() - time.time_ns() // 1_000_000)
+    print(f"loaded the state in {path}")
+    return None
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening address for uvicorn, bound here so that one server (or every worker) serves them all."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _run(
+    args: argparse.Namespace, settings: Settings, sockets: list[socket.socket], tls: TlsFiles | None
+) -> int:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    from omnimeet.main import create_app
+
+    options: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_level": args.log_level,
+        "access_log": False,
+    }
+    if tls is not None:
+        options.update(ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key))
+    try:
+        if args.workers > 1:
+            config = uvicorn.Config(
+                "omnimeet.main:app_from_env", factory=True, workers=args.workers, **options
+            )
+            Multiprocess(config, sockets=sockets).run()
+            return 0
+        server = uvicorn.Server(uvicorn.Config(create_app(settings, migrate=False), **options))
+        server.run(sockets=sockets)
+        return 0 if server.started else 3
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def _export_openapi(directory: Path) -> int:

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp
 from omnimeet.platform.config import Settings
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control import build_control_app
+from omnimeet.platform.control.state import start_clock
 from omnimeet.platform.gate import vendor_gate
 from omnimeet.platform.migrate import upgrade_to_head
 from omnimeet.platform.vendors import VendorPlugin
@@ -34,10 +35,17 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Pre
     ctx.provision_credentials()
     plugins = vendor_mounts()
     ctx.vendors.update((plugin.name, plugin) for plugin in plugins)
+    start_clock(ctx.clock, ctx.settings)
     mounts: list[tuple[str, ASGIApp]] = [("/_omnimeet", build_control_app(ctx))]
-    mounts += [(plugin.prefix, vendor_gate(ctx, plugin, plugin.build(ctx))) for plugin in plugins]
+    gated = {plugin.name: vendor_gate(ctx, plugin, plugin.build(ctx)) for plugin in plugins}
+    mounts += [(plugin.prefix, gated[plugin.name]) for plugin in plugins]
+    # A vendor with a port of its own gets the same (gated) app there, at the root.
+    unknown = set(ctx.settings.vendor_ports) - set(gated)
+    if unknown:
+        raise ValueError(f"vendor_ports: unknown vendor {', '.join(sorted(unknown))}")
+    ports = {port: gated[name] for name, port in ctx.settings.vendor_ports.items()}
     return PrefixDispatcher(
-        mounts, SimpleNamespace(ctx=ctx), on_shutdown=[ctx.db.close], background=ctx.background
+        mounts, SimpleNamespace(ctx=ctx), on_shutdown=[ctx.db.close], background=ctx.background, ports=ports
     )
 
 

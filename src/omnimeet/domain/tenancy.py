@@ -6,8 +6,9 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, select, update
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.store import Tx
@@ -116,12 +117,18 @@ def ensure_tenant(tx: Tx, spec: TenantSpec, now_ms: int) -> None:
         tx.update(_T, {"id": spec.id}, values)
 
 
+def principal_id(api: str, credential: str) -> str:
+    """A principal's id: derived from its credential's hash, so concurrent creators agree on it."""
+    return f"p_{credential_hash(api, credential)[:24]}"
+
+
 def ensure_principal(tx: Tx, spec: PrincipalSpec, now_ms: int) -> None:
-    """Creates the principal, or updates its tenant, label and scopes. Concurrent callers converge."""
+    """Creates the principal, or updates its tenant, label and scopes (and lifts a revocation: the
+    configuration says it may call). Concurrent callers converge."""
     digest = credential_hash(spec.api, spec.credential)
     values = {"tenant_id": spec.tenant_id, "label": spec.label, "scopes": json.dumps(sorted(spec.scopes))}
     row = {
-        "id": f"p_{digest[:24]}",
+        "id": principal_id(spec.api, spec.credential),
         "api": spec.api,
         "credential_hash": digest,
         **values,
@@ -132,19 +139,32 @@ def ensure_principal(tx: Tx, spec: PrincipalSpec, now_ms: int) -> None:
         tx.update(_P, {"api": spec.api, "credential_hash": digest}, {**values, "revoked_at_ms": None})
 
 
-def provision_self_service(tx: Tx, api: str, credential: str, now_ms: int) -> Principal:
+def provision_self_service(tx: Tx, api: str, credential: str, now_ms: int) -> Principal | None:
     """Permissive mode: a new credential becomes a principal with every scope, alone in a new organisation.
 
     Ids derive from the credential, so two workers that see the same new credential at once create one
-    tenant and one principal between them.
+    tenant and one principal between them. A credential whose principal was revoked stays revoked: None.
     """
     digest = credential_hash(api, credential)
+    if tx.fetch_one(_KNOWN, {"api": api, "hash": digest}) is not None:
+        return find_principal(tx, api, credential)  # None when revoked
     tenant = TenantSpec(id=f"t_{digest[:24]}", name=f"{api} organisation {digest[:8]}")
     ensure_tenant(tx, tenant, now_ms)
-    ensure_principal(tx, PrincipalSpec(api, credential, tenant.id, label=f"{api} {digest[:8]}"), now_ms)
-    found = find_principal(tx, api, credential)
-    assert found is not None
-    return found
+    row = {
+        "id": principal_id(api, credential),
+        "api": api,
+        "credential_hash": digest,
+        "tenant_id": tenant.id,
+        "label": f"{api} {digest[:8]}",
+        "scopes": json.dumps([ALL]),
+        "created_at_ms": now_ms,
+        "revoked_at_ms": None,
+    }
+    tx.insert_ignore(_P, row, ["api", "credential_hash"])
+    return find_principal(tx, api, credential)
+
+
+_KNOWN = select(_P.c.id).where(_P.c.api == bindparam("api"), _P.c.credential_hash == bindparam("hash"))
 
 
 def provision(
@@ -155,3 +175,93 @@ def provision(
         ensure_tenant(tx, tenant, now_ms)
     for principal in principals:
         ensure_principal(tx, principal, now_ms)
+
+
+# --- principals managed at run time (control API) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalInfo:
+    """A principal as the control plane lists it: never its credential."""
+
+    id: str
+    api: str
+    tenant_id: str
+    is_organization: bool
+    label: str
+    scopes: tuple[str, ...]
+    created_at_ms: int
+    revoked_at_ms: int | None
+
+
+_INFO = (
+    select(
+        _P.c.id,
+        _P.c.api,
+        _P.c.tenant_id,
+        _T.c.is_organization,
+        _P.c.label,
+        _P.c.scopes,
+        _P.c.created_at_ms,
+        _P.c.revoked_at_ms,
+    )
+    .join(_T, _T.c.id == _P.c.tenant_id)
+    .order_by(_P.c.created_at_ms, _P.c.id)
+)
+_LIST_ALL = _INFO
+_LIST_API = _INFO.where(_P.c.api == bindparam("api"))
+_ONE = _INFO.where(_P.c.id == bindparam("id"))
+_REVOKE = (
+    update(_P)
+    .where(_P.c.id == bindparam("id"), _P.c.revoked_at_ms.is_(None))
+    .values(revoked_at_ms=bindparam("now"))
+)
+
+
+def _info(row: tuple[Any, ...]) -> PrincipalInfo:
+    pid, api, tenant_id, is_org, label, scopes, created, revoked = row
+    return PrincipalInfo(
+        pid, api, tenant_id, bool(is_org), label, tuple(sorted(json.loads(scopes))), created, revoked
+    )
+
+
+def list_principals(tx: Tx, api: str | None = None) -> list[PrincipalInfo]:
+    """Every principal (of one API when given), revoked ones included, oldest first."""
+    rows = tx.fetch_all(_LIST_ALL) if api is None else tx.fetch_all(_LIST_API, {"api": api})
+    return [_info(row) for row in rows]
+
+
+def get_principal(tx: Tx, principal_id_: str) -> PrincipalInfo:
+    row = tx.fetch_one(_ONE, {"id": principal_id_})
+    if row is None:
+        raise DomainError(ErrorCode.NOT_FOUND, "principal", id=principal_id_)
+    return _info(row)
+
+
+def revoke_principal(tx: Tx, principal_id_: str, now_ms: int) -> PrincipalInfo:
+    """Its credential stops authenticating (permissive mode does not bring it back); revoking twice keeps
+    the first time. NOT_FOUND for an unknown id."""
+    tx.execute(_REVOKE, {"id": principal_id_, "now": now_ms})
+    return get_principal(tx, principal_id_)
+
+
+def ensure_organization(tx: Tx, tenant: TenantSpec, now_ms: int, *, update: Iterable[str] = ()) -> None:
+    """Creates the tenant when missing. An existing one keeps what it has, except the columns named in
+    ``update`` (``plan``, ``features``), which take the spec's values."""
+    values = {
+        "name": tenant.name,
+        "is_organization": tenant.is_organization,
+        "plan": tenant.plan,
+        "features": json.dumps(sorted(tenant.features)),
+    }
+    if not tx.insert_ignore(_T, {"id": tenant.id, **values, "created_at_ms": now_ms}, ["id"]):
+        changed = {column: values[column] for column in update}
+        if changed:
+            tx.update(_T, {"id": tenant.id}, changed)
+
+
+def create_principal(tx: Tx, spec: PrincipalSpec, now_ms: int) -> PrincipalInfo:
+    """A principal for ``spec``'s credential in an existing tenant. A credential that already has one is
+    moved to the tenant, given the label and scopes, and un-revoked (the id stays, derived from it)."""
+    ensure_principal(tx, spec, now_ms)
+    return get_principal(tx, principal_id(spec.api, spec.credential))

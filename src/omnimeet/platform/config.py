@@ -99,6 +99,24 @@ class Settings(BaseSettings):
             "Set it on any instance reachable by others."
         ),
     )
+    vendor_ports: dict[str, int] = Field(
+        default_factory=dict,
+        description=(
+            'Vendors also served at the root of a port of their own, e.g. `{"telemost": 9001}` (JSON); '
+            "`omnimeet serve --vendor-port VENDOR=PORT` sets it."
+        ),
+    )
+    clock_offset_ms: int = Field(
+        default=0,
+        description=(
+            "Where the virtual clock starts: this many ms from real time (`omnimeet serve --seed` sets it "
+            "from the seed's clock)."
+        ),
+    )
+    clock_frozen_at_ms: int | None = Field(
+        default=None,
+        description="When set, the virtual clock starts frozen at this time (ms since the epoch).",
+    )
     random_seed: int | None = Field(
         default=None,
         description="Seed for generated ids and secrets; set it for reproducible ids across runs.",

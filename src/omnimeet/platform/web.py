@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import gc
 import inspect
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
@@ -52,6 +52,9 @@ class PrefixDispatcher:
     middleware stack and router only cost time, and Starlette's mount pattern does not match paths with an
     encoded newline, which then never reached the vendor's error handling. Like a Starlette mount, it
     leaves ``path`` whole and extends ``root_path`` by the prefix.
+
+    A request that arrived on one of the ``ports`` (``omnimeet serve --vendor-port``) goes whole, without
+    any prefix, to that port's app: the vendor served at the root of its own port.
     """
 
     def __init__(
@@ -60,8 +63,12 @@ class PrefixDispatcher:
         state: SimpleNamespace,
         on_shutdown: Sequence[Any] = (),
         background: Sequence[Callable[[], Coroutine[Any, Any, None]]] = (),
+        *,
+        ports: Mapping[int, ASGIApp] | None = None,
     ) -> None:
-        """``background``: loops run as tasks from start-up to shutdown (webhook delivery, due work)."""
+        """``background``: loops run as tasks from start-up to shutdown (webhook delivery, due work).
+        ``ports``: local port -> the app that gets every request arriving on it."""
+        self.ports = dict(ports or {})
         self.mounts = sorted(mounts, key=lambda m: len(m[0]), reverse=True)
         self.state = state
         self.on_shutdown = list(on_shutdown)
@@ -72,6 +79,12 @@ class PrefixDispatcher:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
+        if self.ports:
+            server = scope.get("server")
+            own = self.ports.get(server[1]) if server else None
+            if own is not None:
+                await own(scope, receive, send)
+                return
         path: str = scope["path"]
         for prefix, app in self.mounts:
             if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
