@@ -45,6 +45,29 @@ RECORDING_TRANSITIONS: Mapping[RecordingStatus, frozenset[RecordingStatus]] = {
     RecordingStatus.FAILED: frozenset(),
 }
 
+RECORDING_NEXT: Mapping[RecordingStatus, RecordingStatus] = {
+    RecordingStatus.STARTING: RecordingStatus.ACTIVE,
+    RecordingStatus.ACTIVE: RecordingStatus.STOPPING,
+    RecordingStatus.PAUSED: RecordingStatus.ACTIVE,
+    RecordingStatus.STOPPING: RecordingStatus.STOPPED,
+    RecordingStatus.STOPPED: RecordingStatus.READY,
+}
+"""The natural next status of a recording (what ``advance`` without a target moves it to); terminal
+statuses have none."""
+
+RECORDING_ASYNC_STEPS: Mapping[RecordingStatus, RecordingStatus] = {
+    RecordingStatus.STARTING: RecordingStatus.ACTIVE,
+    RecordingStatus.STOPPING: RecordingStatus.STOPPED,
+    RecordingStatus.STOPPED: RecordingStatus.READY,
+}
+"""The moves a recording makes by itself (media servers starting, files being written and processed),
+paced by the vendor's progression mode for the ``recording`` machine."""
+
+RECORDING_IN_PROGRESS = frozenset(
+    {RecordingStatus.STARTING, RecordingStatus.ACTIVE, RecordingStatus.PAUSED, RecordingStatus.STOPPING}
+)
+"""While a room has a recording in one of these, it cannot start another."""
+
 
 S = TypeVar("S", bound=StrEnum)
 
