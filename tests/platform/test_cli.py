@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,7 +22,9 @@ import yaml
 from omnimeet.cli import main
 from omnimeet.main import openapi_documents, openapi_yaml, vendor_mounts
 from omnimeet.platform.db import Database
-from omnimeet.platform.migrate import current_revision, head_revision
+from omnimeet.platform.migrate import SCHEMA_HEAD, current_revision, head_revision
+from omnimeet.platform.web import PrefixDispatcher
+from tests.conftest import client_for
 
 OMNIMEET = Path(sys.executable).with_name("omnimeet")
 STARTUP_LIMIT_S = 60
@@ -106,8 +111,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def _serving(tmp_path: Path, *extra: str) -> Iterator[tuple[str, Path]]:
-    """Starts ``omnimeet serve`` and yields its base URL once health answers 200; always stops it."""
+def _serving(
+    tmp_path: Path, *extra: str, scheme: str = "http", verify: ssl.SSLContext | bool = True
+) -> Iterator[tuple[str, Path]]:
+    """Starts ``omnimeet serve`` and yields its base URL once health answers 200; always stops it.
+    ``verify``: how the health check verifies the server's certificate (with ``scheme="https"``)."""
     port = _free_port()
     out = tmp_path / "serve.out"
     command = [str(OMNIMEET), "serve", "--port", str(port), "--database-url", f"sqlite:///{tmp_path}/x.db"]
@@ -115,13 +123,13 @@ def _serving(tmp_path: Path, *extra: str) -> Iterator[tuple[str, Path]]:
         process = subprocess.Popen(
             [*command, *extra], stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path
         )
-    base = f"http://127.0.0.1:{port}"
+    base = f"{scheme}://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_LIMIT_S
         status = None
         while time.monotonic() < deadline and process.poll() is None:
             with contextlib.suppress(httpx.TransportError):
-                status = httpx.get(f"{base}/_omnimeet/health", timeout=5).status_code
+                status = httpx.get(f"{base}/_omnimeet/health", timeout=5, verify=verify).status_code
                 if status == 200:
                     break
             time.sleep(0.2)
@@ -184,3 +192,142 @@ def test_serve_with_two_workers(tmp_path: Path) -> None:
             assert (response.status_code, response.json()) == (200, {"status": "ok"})
         _create_and_read_conference(base)
         assert httpx.post(f"{base}/_omnimeet/reset", timeout=10).status_code == 204
+
+
+# --- serve --seed ----------------------------------------------------------------------------------------
+
+
+SEED_TOKEN = "seeded-token"
+SEED_CLOCK_MS = 1_800_000_000_000
+
+
+async def _seed_document(make_app: Callable[..., PrefixDispatcher]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A state document with a Telemost conference of ``SEED_TOKEN`` (and a frozen clock), and the
+    conference as Telemost shows it."""
+    app = make_app()
+    app.state.ctx.clock.freeze()
+    app.state.ctx.clock.set(SEED_CLOCK_MS)
+    headers = {"Authorization": f"OAuth {SEED_TOKEN}"}
+    async with client_for(app) as client:
+        created = await client.post(
+            "/telemost/v1/telemost-api/conferences",
+            json={"live_stream": {"title": "Seeded"}},
+            headers=headers,
+        )
+        assert created.status_code == 201
+        conference = await client.get(
+            f"/telemost/v1/telemost-api/conferences/{created.json()['id']}", headers=headers
+        )
+        document = (await client.get("/_omnimeet/state")).json()
+    return document, conference.json()
+
+
+def _server_state(base: str) -> dict[str, Any]:
+    response = httpx.get(f"{base}/_omnimeet/state", timeout=10)
+    assert response.status_code == 200
+    state: dict[str, Any] = response.json()
+    return state
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("suffix", [".json", ".yaml"])
+async def test_serve_loads_a_seed_file(
+    tmp_path: Path, make_app: Callable[..., PrefixDispatcher], suffix: str
+) -> None:
+    document, conference = await _seed_document(make_app)
+    seed = tmp_path / f"seed{suffix}"
+    seed.write_text(json.dumps(document) if suffix == ".json" else yaml.safe_dump(document), encoding="utf-8")
+
+    with _serving(tmp_path, "--seed", str(seed)) as (base, out):
+        assert f"loaded the state in {seed}" in out.read_text(encoding="utf-8").splitlines()
+        read = httpx.get(
+            f"{base}/telemost/v1/telemost-api/conferences/{conference['id']}",
+            headers={"Authorization": f"OAuth {SEED_TOKEN}"},
+            timeout=10,
+        )
+        assert (read.status_code, read.json()) == (200, conference)
+        state = _server_state(base)
+        assert state["tables"] == document["tables"]
+        # The seed's clock, frozen, passed on to the server process.
+        assert state["clock"] == {"now_ms": SEED_CLOCK_MS, "frozen": True}
+
+
+@pytest.mark.anyio
+async def test_serve_with_two_workers_loads_the_seed_once(
+    tmp_path: Path, make_app: Callable[..., PrefixDispatcher]
+) -> None:
+    document, conference = await _seed_document(make_app)
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps(document), encoding="utf-8")
+    with _serving(tmp_path, "--seed", str(seed), "--workers", "2") as (base, _):
+        headers = {"Authorization": f"OAuth {SEED_TOKEN}"}
+        created = httpx.post(
+            f"{base}/telemost/v1/telemost-api/conferences", json={}, headers=headers, timeout=10
+        )
+        assert created.status_code == 201
+        for _ in range(4):  # whichever worker answers: the seed was not loaded again over the new row
+            state = _server_state(base)
+            assert len(state["tables"]["rooms"]) == 2
+            assert state["clock"] == {"now_ms": SEED_CLOCK_MS, "frozen": True}
+        read = httpx.get(
+            f"{base}/telemost/v1/telemost-api/conferences/{conference['id']}", headers=headers, timeout=10
+        )
+        assert read.json() == conference
+
+
+BAD_SEEDS = {
+    "missing.json": (None, "cannot read {path}: "),
+    "broken.json": ("{", "{path} is not valid JSON: "),
+    "broken.yaml": ("a: [", "{path} is not valid YAML: "),
+    "list.yml": ("- 1\n", "a state document is a JSON object"),
+    "old.json": (
+        '{"format": "omnimeet-state", "version": 1, "schema": "0001"}',
+        "schema '0001' does not match",
+    ),
+    "rows.json": (
+        json.dumps({"format": "omnimeet-state", "version": 1, "schema": SCHEMA_HEAD, "tables": {"x": []}}),
+        "unknown table 'x'",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_SEEDS))
+def test_serve_with_a_bad_seed_file_exits_with_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    content, expected = BAD_SEEDS[name]
+    path = tmp_path / name
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    monkeypatch.setenv("OMNIMEET_DATABASE_URL", url)  # restored afterwards, whatever serve sets
+    assert main(["serve", "--database-url", url, "--port", str(_free_port()), "--seed", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"omnimeet: cannot load --seed {path}: {expected.format(path=path)}"), error
+    assert error.count("\n") == 1
+
+
+# --- serve: argument errors ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--vendor-port", "telemost"], "expected VENDOR=PORT"),
+        (["--vendor-port", "telemost=web"], "expected VENDOR=PORT"),
+        (["--vendor-port", "telemost=0"], "expected VENDOR=PORT"),
+        (["--vendor-port", "telemost=65536"], "expected VENDOR=PORT"),
+        (["--vendor-port", "=9001"], "expected VENDOR=PORT"),
+        (["--vendor-port", "skype=9001"], "--vendor-port: unknown vendor 'skype' (known: telemost)"),
+        (["--vendor-port", "telemost=9001", "--vendor-port", "telemost=9002"], "a vendor is given twice"),
+        (["--port", "9001", "--vendor-port", "telemost=9001"], "must differ from the others and from --port"),
+    ],
+)
+def test_bad_vendor_ports_are_usage_errors(
+    capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["serve", *arguments])
+    assert caught.value.code == 2
+    assert message in capsys.readouterr().err
+    assert "OMNIMEET_VENDOR_PORTS" not in os.environ

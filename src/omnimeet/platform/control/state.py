@@ -180,16 +180,20 @@ def load_document_file(path: Path) -> Any:
         content = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise StateError(f"cannot read {path}: {exc}") from exc
-    try:
-        if path.suffix.lower() in {".yaml", ".yml"}:
-            import yaml
+    if path.suffix.lower() not in {".yaml", ".yml"}:
+        try:
+            return json.loads(content)
+        except ValueError as exc:
+            raise StateError(f"{path} is not valid JSON: {exc}") from exc
+    import yaml
 
-            return yaml.safe_load(content)
-        return json.loads(content)
-    except ValueError as exc:  # json.JSONDecodeError and yaml.YAMLError's parse errors
-        raise StateError(f"{path} is not valid {path.suffix.lstrip('.').upper() or 'JSON'}: {exc}") from exc
-    except Exception as exc:  # yaml.YAMLError is not a ValueError
-        raise StateError(f"{path} is not valid YAML: {exc}") from exc
+    try:
+        return yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise StateError(f"{path} is not valid YAML: {problem}{where}") from exc
 
 
 # --- routes ----------------------------------------------------------------------------------------------
