@@ -171,24 +171,31 @@ def _unpack(row: Row) -> tuple[Recording, Room]:
 
 
 def path_to(current: RecordingStatus, target: RecordingStatus) -> list[RecordingStatus]:
-    """The shortest chain of allowed moves from ``current`` to ``target`` (natural next moves preferred);
-    ``INVALID_TRANSITION`` when ``target`` cannot be reached."""
+    """The moves from ``current`` to ``target``: the one move when the table allows it, else the natural
+    chain (``RECORDING_NEXT``) when ``target`` is on it, else the shortest chain of allowed moves;
+    ``INVALID_TRANSITION`` when it cannot be reached."""
+    if target in RECORDING_TRANSITIONS[current]:
+        return [target]
+    natural: list[RecordingStatus] = []
+    status: RecordingStatus | None = current
+    while status is not None and status is not target:
+        status = RECORDING_NEXT.get(status)
+        if status is not None:
+            natural.append(status)
+    if status is target and natural:
+        return natural
     previous: dict[RecordingStatus, RecordingStatus] = {}
     queue = deque([current])
     while queue and target not in previous:
         status = queue.popleft()
-        natural = RECORDING_NEXT.get(status)
-        options = sorted(
-            RECORDING_TRANSITIONS[status], key=lambda s: (s != natural, list(RecordingStatus).index(s))
-        )
-        for option in options:
-            if option not in previous and option != current:
+        for option in sorted(RECORDING_TRANSITIONS[status]):
+            if option not in previous and option is not current:
                 previous[option] = status
                 queue.append(option)
     if target not in previous:
         check_transition(RECORDING_TRANSITIONS, "recording", current, target)  # raises
     path = [target]
-    while previous[path[-1]] != current:
+    while previous[path[-1]] is not current:
         path.append(previous[path[-1]])
     return path[::-1]
 
@@ -257,6 +264,11 @@ class RecordingService:
         self._publish(tx, room, recording, None, now)
         self._after_entering(tx, room, recording, now, now)
         return recording
+
+    def move(self, tx: Tx, api: str, recording_id: str, status: RecordingStatus) -> Recording:
+        """One move of the transition table (``INVALID_TRANSITION`` if it has no such move); progression
+        applies to the state reached."""
+        return self._to(tx, api, recording_id, status, direct=True)
 
     def stop(self, tx: Tx, api: str, recording_id: str) -> Recording:
         """An active or paused recording starts stopping (``INVALID_TRANSITION`` from any other status)."""

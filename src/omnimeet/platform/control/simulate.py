@@ -26,7 +26,8 @@ from omnimeet.platform.scheduler import meeting_services
 NO_NUL = r"^[^\x00]*$"
 VendorName = Path(max_length=64, description="The vendor (`telemost`, ...).")
 RoomId = Path(max_length=128, pattern=NO_NUL, description="The room's id in the vendor's API.")
-ObjectId = Path(max_length=128, pattern=NO_NUL)
+ParticipantId = Path(max_length=128, pattern=NO_NUL, description="The participant's id.")
+RecordingId = Path(max_length=128, pattern=NO_NUL, description="The recording's id in the vendor's API.")
 
 
 def _iso(ms: int | None) -> str | None:
@@ -201,7 +202,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.delete("/rooms/{room_id}/participants/{participant_id}", response_model=ParticipantOut)
     async def leave(
-        vendor: str = VendorName, room_id: str = RoomId, participant_id: str = ObjectId
+        vendor: str = VendorName, room_id: str = RoomId, participant_id: str = ParticipantId
     ) -> Response:
         """The participant leaves (409 when they left already)."""
         with ctx.db.transaction() as tx:
@@ -216,13 +217,13 @@ def build_router(ctx: AppContext) -> APIRouter:
         return JSONResponse(recording_json(recording), status_code=201)
 
     @router.get("/recordings/{recording_id}", response_model=RecordingOut)
-    async def get_recording(vendor: str = VendorName, recording_id: str = ObjectId) -> Response:
+    async def get_recording(vendor: str = VendorName, recording_id: str = RecordingId) -> Response:
         with ctx.db.transaction(write=False) as tx:
             recording = recordings.get(tx, api(vendor), recording_id)
         return JSONResponse(recording_json(recording))
 
     @router.post("/recordings/{recording_id}/stop", response_model=RecordingOut)
-    async def stop_recording(vendor: str = VendorName, recording_id: str = ObjectId) -> Response:
+    async def stop_recording(vendor: str = VendorName, recording_id: str = RecordingId) -> Response:
         """An active or paused recording stops (409 `invalid_transition` from any other state)."""
         with ctx.db.transaction() as tx:
             recording = recordings.stop(tx, api(vendor), recording_id)
@@ -230,7 +231,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.post("/recordings/{recording_id}/advance", response_model=RecordingOut)
     async def advance_recording(
-        body: AdvanceRequest | None = None, vendor: str = VendorName, recording_id: str = ObjectId
+        body: AdvanceRequest | None = None, vendor: str = VendorName, recording_id: str = RecordingId
     ) -> Response:
         """Moves the recording to `status` (through the states between), or to its next state. The
         vendor's progression mode still applies to the states reached (`immediate` chains on)."""
