@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from omnimeet.domain import tenancy
@@ -18,7 +19,9 @@ from omnimeet.platform.db import Database
 from omnimeet.platform.faults import FaultRules
 from omnimeet.platform.ids import RandomIds
 from omnimeet.platform.journal import Journal
+from omnimeet.platform.scheduler import due_work_loop
 from omnimeet.platform.vendors import VendorPlugin
+from omnimeet.platform.webhooks import WebhookDispatcher, install_webhooks
 
 BackgroundLoop = Callable[[], Coroutine[Any, Any, None]]
 
@@ -41,6 +44,8 @@ class AppContext:
     """Loops the server runs for its lifetime (started and cancelled by the root app's lifespan)."""
     on_reset: list[Callable[[], None]] = field(default_factory=list)
     """In-memory state to clear on reset (journal, faults, progression modes), beside the database."""
+    webhooks: WebhookDispatcher = field(init=False, repr=False)
+    """Webhook delivery: the outbox publisher (``events``) and the dispatcher (a ``background`` loop)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> AppContext:
@@ -65,6 +70,8 @@ class AppContext:
             progression=Progression(),
         )
         ctx.on_reset += [ctx.journal.clear, ctx.faults.clear, ctx.progression.reset]
+        ctx.webhooks = install_webhooks(ctx)
+        ctx.background.append(partial(due_work_loop, ctx))
         return ctx
 
     def provision_credentials(self) -> None:
