@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from omnimeet.domain import tables
-from omnimeet.domain.errors import ErrorCode
+from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.events import DomainEvent, EventType
 from omnimeet.domain.meetings import Participant, RoomKey, Session
 from omnimeet.domain.progression import ProgressionMode
@@ -359,3 +362,37 @@ def test_anything_due_is_a_cheap_question(world: World) -> None:
     assert world.run(world.meetings.anything_due)
     world.run(world.meetings.expire_due)
     assert not world.run(world.meetings.anything_due)
+
+
+# --- concurrency ---------------------------------------------------------------------------------
+
+
+def test_two_units_of_work_cannot_both_start_the_session(world: World) -> None:
+    """The room is locked (``FOR UPDATE`` on PostgreSQL, the write lock on SQLite): a second start waits for
+    the first unit of work and then sees its session."""
+    world.room()
+    started, results = threading.Event(), []
+
+    def first() -> None:
+        with world.db.transaction() as tx:
+            world.meetings.start_session(tx, KEY, "s-1")
+            started.set()
+            time.sleep(0.3)  # holds the lock while the second tries
+
+    def second() -> None:
+        started.wait(10)
+        try:
+            with world.db.transaction() as tx:
+                results.append(world.meetings.start_session(tx, KEY, "s-2").public_id)
+        except DomainError as exc:
+            results.append(exc.code.value)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert results == ["conflict"]
+    state = world.run(lambda tx: world.meetings.state(tx, KEY))
+    assert state.session is not None
+    assert state.session.public_id == "s-1"
