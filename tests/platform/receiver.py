@@ -57,7 +57,8 @@ class Receiver:
         """Called with the peer's port while its connection is open; the result lands in ``extra``."""
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        server_class = type("Server", (ThreadingHTTPServer,), {"request_queue_size": 256})
+        self._server = server_class(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
         self.port: int = self._server.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"

@@ -157,8 +157,11 @@ class WebhookDispatcher:
                         self._start_due(client)
                     except Exception:  # the database went away, say: try again on the next tick
                         log.exception("claiming due webhooks failed")
+                    # (asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow a cancellation
+                    # that arrives as the event is set, and the loop would never stop.)
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                        async with asyncio.timeout(POLL_SECONDS):
+                            await self._wake.wait()
                     self._wake.clear()
             finally:
                 self._client = None
