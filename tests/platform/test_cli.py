@@ -112,13 +112,19 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _serving(
-    tmp_path: Path, *extra: str, scheme: str = "http", verify: ssl.SSLContext | bool = True
+    tmp_path: Path,
+    *extra: str,
+    scheme: str = "http",
+    verify: ssl.SSLContext | bool = True,
+    database_url: str | None = None,
 ) -> Iterator[tuple[str, Path]]:
     """Starts ``omnimeet serve`` and yields its base URL once health answers 200; always stops it.
-    ``verify``: how the health check verifies the server's certificate (with ``scheme="https"``)."""
+    ``verify``: how the health check verifies the server's certificate (with ``scheme="https"``);
+    ``database_url``: default a new SQLite file in ``tmp_path``."""
     port = _free_port()
     out = tmp_path / "serve.out"
-    command = [str(OMNIMEET), "serve", "--port", str(port), "--database-url", f"sqlite:///{tmp_path}/x.db"]
+    url = database_url or f"sqlite:///{tmp_path}/x.db"
+    command = [str(OMNIMEET), "serve", "--port", str(port), "--database-url", url]
     with out.open("wb") as sink:
         process = subprocess.Popen(
             [*command, *extra], stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, cwd=tmp_path
@@ -232,13 +238,17 @@ def _server_state(base: str) -> dict[str, Any]:
 @pytest.mark.anyio
 @pytest.mark.parametrize("suffix", [".json", ".yaml"])
 async def test_serve_loads_a_seed_file(
-    tmp_path: Path, make_app: Callable[..., PrefixDispatcher], suffix: str
+    tmp_path: Path,
+    make_app: Callable[..., PrefixDispatcher],
+    empty_database_url: Callable[[], str],
+    suffix: str,
 ) -> None:
+    """Into a new database of the backend under test (SQLite, or PostgreSQL when configured)."""
     document, conference = await _seed_document(make_app)
     seed = tmp_path / f"seed{suffix}"
     seed.write_text(json.dumps(document) if suffix == ".json" else yaml.safe_dump(document), encoding="utf-8")
 
-    with _serving(tmp_path, "--seed", str(seed)) as (base, out):
+    with _serving(tmp_path, "--seed", str(seed), database_url=empty_database_url()) as (base, out):
         assert f"loaded the state in {seed}" in out.read_text(encoding="utf-8").splitlines()
         read = httpx.get(
             f"{base}/telemost/v1/telemost-api/conferences/{conference['id']}",
