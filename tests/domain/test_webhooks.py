@@ -10,26 +10,28 @@ import pytest
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.events import DomainEvent, EventType
-from omnimeet.domain.tables import OutboxRow, WebhookAttemptRow
-from omnimeet.domain.tenancy import TenantSpec, ensure_tenant
-from omnimeet.domain.webhooks import (
-    DEFAULT_RULES,
+from omnimeet.domain.outbox import (
     DELIVERY_TRANSITIONS,
     Attempt,
     Delivery,
     DeliveryStatus,
-    OutboxWriter,
-    Target,
-    WebhookRules,
     attempts_of,
     claim_due,
-    create_endpoint,
-    delete_endpoint,
     finish,
     get_delivery,
     list_deliveries,
-    list_endpoints,
     redeliver,
+)
+from omnimeet.domain.tables import OutboxRow, WebhookAttemptRow
+from omnimeet.domain.tenancy import TenantSpec, ensure_tenant
+from omnimeet.domain.webhooks import (
+    DEFAULT_RULES,
+    OutboxWriter,
+    Target,
+    WebhookRules,
+    create_endpoint,
+    delete_endpoint,
+    list_endpoints,
 )
 from omnimeet.platform.db import Database
 from tests.domain.conftest import NOW_MS, FixedClock, count_rows

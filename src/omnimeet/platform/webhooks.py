@@ -24,16 +24,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from omnimeet.domain import webhooks as outbox
+from omnimeet.domain import outbox
 from omnimeet.domain.events import DomainEvent, EventType
-from omnimeet.domain.webhooks import (
-    DEFAULT_RULES,
-    Attempt,
-    Delivery,
-    DeliveryStatus,
-    OutboxWriter,
-    WebhookRules,
-)
+from omnimeet.domain.outbox import Attempt, Delivery, DeliveryStatus
+from omnimeet.domain.webhooks import DEFAULT_RULES, OutboxWriter, Target, WebhookRules
 
 if TYPE_CHECKING:
     import httpx
@@ -83,7 +77,7 @@ class NeutralFormat(WebhookRules):
     def event_name(self, event_type: EventType) -> str | None:
         return DEFAULT_RULES.event_name(event_type)
 
-    def room_targets(self, event: DomainEvent) -> Sequence[outbox.Target]:
+    def room_targets(self, event: DomainEvent) -> Sequence[Target]:
         return DEFAULT_RULES.room_targets(event)
 
     def render(self, delivery: Delivery) -> Rendered:

@@ -11,8 +11,10 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from omnimeet.domain import outbox
 from omnimeet.domain import webhooks as domain
-from omnimeet.domain.webhooks import Attempt, Delivery, Endpoint
+from omnimeet.domain.outbox import Attempt, Delivery, DeliveryStatus
+from omnimeet.domain.webhooks import Endpoint
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control.errors import ControlError
 from omnimeet.platform.webhooks import iso_ms
@@ -92,7 +94,7 @@ def endpoint_json(endpoint: Endpoint) -> dict[str, Any]:
 
 
 def delivery_json(delivery: Delivery, attempts: list[Attempt]) -> dict[str, Any]:
-    pending = delivery.status is domain.DeliveryStatus.PENDING
+    pending = delivery.status is DeliveryStatus.PENDING
     return {
         "id": delivery.id,
         "vendor": delivery.api,
@@ -122,8 +124,8 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     def one_delivery(delivery_id: int) -> dict[str, Any]:
         with ctx.db.transaction(write=False) as tx:
-            delivery = domain.get_delivery(tx, delivery_id)
-            attempts = domain.attempts_of(tx, [delivery])[delivery.id]
+            delivery = outbox.get_delivery(tx, delivery_id)
+            attempts = outbox.attempts_of(tx, [delivery])[delivery.id]
         return delivery_json(delivery, attempts)
 
     @router.post("/webhooks/endpoints", status_code=201, response_model=EndpointOut)
@@ -175,10 +177,10 @@ def build_router(ctx: AppContext) -> APIRouter:
     ) -> JSONResponse:
         """Webhook deliveries with their attempts, oldest first: the newest ``limit`` of those matching."""
         with ctx.db.transaction(write=False) as tx:
-            total, deliveries = domain.list_deliveries(
+            total, deliveries = outbox.list_deliveries(
                 tx, limit, api=vendor, event_type=event, status=status, tenant_id=tenant
             )
-            attempts = domain.attempts_of(tx, deliveries)
+            attempts = outbox.attempts_of(tx, deliveries)
         return JSONResponse(
             {"total": total, "deliveries": [delivery_json(d, attempts[d.id]) for d in deliveries]}
         )
