@@ -119,6 +119,8 @@ def test_endpoints_are_created_listed_and_deleted(db: Database, tenants: None) -
     [
         ({"url": "mailto:x@example.com"}, {"field": "url", "reason": "not an http(s) URL"}),
         ({"url": "http:///path-only"}, {"field": "url", "reason": "not an http(s) URL"}),
+        ({"url": "http://[::1/"}, {"field": "url", "reason": "not an http(s) URL"}),
+        ({"url": "http://a.example:99999/"}, {"field": "url", "reason": "not an http(s) URL"}),
         ({"url": "https://a.example/", "events": []}, {"field": "events", "reason": "empty"}),
         # SESSION_ENDED has no webhook at this vendor, so neither of its names can be subscribed to.
         (

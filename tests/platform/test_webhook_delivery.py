@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from omnimeet.domain.events import EventType
+from omnimeet.domain.tables import OUTBOX
 from omnimeet.platform.web import PrefixDispatcher
 from omnimeet.platform.webhooks import iso_ms
 from tests.conftest import client_for
@@ -252,6 +253,23 @@ async def test_a_receiver_slower_than_the_timeout_is_a_failed_attempt(
             assert (attempt["status_code"], attempt["error"]) == (None, "timeout")
             assert 200 <= attempt["duration_ms"] < 1000
             assert (row["status"], row["next_attempt_at"]) == ("pending", iso_ms(T0 + 1000))
+
+
+async def test_a_target_url_httpx_cannot_use_is_a_failed_attempt(
+    app: PrefixDispatcher, client: httpx.AsyncClient
+) -> None:
+    ctx = ctx_of(app)
+    freeze(ctx)
+    add_tenant(ctx, "acme")
+    await add_endpoint(client, "http://placeholder.example/")
+    publish(ctx)
+    with ctx.db.transaction() as tx:  # e.g. a callback URL a vendor's room named
+        tx.execute(OUTBOX.update().values(target_url="http://[::1/"))
+    assert await flush(client) == {"delivered": 0, "failed": 1, "pending": 1}
+    [row] = await deliveries(client)
+    [attempt] = row["attempts"]
+    assert attempt["status_code"] is None
+    assert attempt["error"].startswith("InvalidURL")
 
 
 async def test_redeliver_sends_a_delivered_webhook_again(

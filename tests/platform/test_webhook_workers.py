@@ -30,6 +30,8 @@ from omnimeet.platform.db import Database
 from omnimeet.platform.migrate import upgrade_to_head
 from omnimeet.platform.web import PrefixDispatcher
 from omnimeet.platform.webhooks import FlushResult
+from omnimeet.testing.client import OmnimeetControl
+from omnimeet.testing.plugin import OmnimeetServer
 from tests.conftest import PG_SERVER_URL, client_for
 from tests.platform.receiver import running_receiver
 
@@ -150,6 +152,25 @@ async def test_flush_leaves_a_live_claim_of_another_process_alone(app: PrefixDis
         assert time.monotonic() - started >= 0.3  # it waited for the other process, up to its limit
         assert statuses(ctx) == ["delivering"]
         assert receiver.received() == []
+
+
+def test_a_real_server_flushes_on_its_loop_and_wakes_it_for_a_redelivery(
+    omnimeet_server: OmnimeetServer, omnimeet: OmnimeetControl
+) -> None:
+    ctx = omnimeet_server.ctx
+    with running_receiver() as receiver:
+        setup_outbox(ctx, receiver.url, events=2)
+        result = omnimeet.webhooks.flush()  # the background loop may have sent some already
+        assert (result["failed"], result["pending"]) == (0, 0)
+        assert statuses(ctx) == ["delivered", "delivered"]
+        assert len(receiver.received()) == 2
+
+        first = omnimeet.webhooks.list()[0]
+        assert omnimeet.webhooks.redeliver(first["id"])["status"] == "pending"
+        deadline = time.monotonic() + 20
+        while len(receiver.received()) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert [r.delivery for r in receiver.received()][2:] == [str(first["id"])]
 
 
 # --- two worker processes on PostgreSQL -----------------------------------------------------------------

@@ -114,8 +114,12 @@ def event_names(rules: WebhookRules) -> set[str]:
 
 
 def check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:  # a broken IPv6 host or port
+        usable = False
+    if not usable:
         raise DomainError(ErrorCode.INVALID, "webhook_endpoint", field="url", reason="not an http(s) URL")
 
 

@@ -124,6 +124,8 @@ class WebhookDispatcher:
         self._inflight: set[asyncio.Task[bool | None]] = set()
         self._wake: asyncio.Event | None = None
         self._tls: ssl.SSLContext | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        """The event loop ``run`` is on: its client and tasks serve only callers on that loop."""
 
     def format_of(self, api: str) -> WebhookFormat:
         plugin = self.ctx.vendors.get(api)
@@ -145,6 +147,7 @@ class WebhookDispatcher:
         self._wake = asyncio.Event()
         async with self._http() as client:
             self._client = client
+            self._loop = asyncio.get_running_loop()
             try:
                 while True:
                     try:
@@ -159,6 +162,7 @@ class WebhookDispatcher:
                     self._wake.clear()
             finally:
                 self._client = None
+                self._loop = None
                 for task in self._inflight:
                     task.cancel()
 
@@ -193,7 +197,7 @@ class WebhookDispatcher:
                     result.delivered += sum(1 for ok in outcomes if ok)
                     result.failed += sum(1 for ok in outcomes if ok is False)
                     continue
-                if self._inflight:
+                if self._inflight and self._on_run_loop():
                     await asyncio.wait(set(self._inflight), timeout=max(0.0, deadline - time.monotonic()))
                     continue
                 with self.ctx.db.transaction(write=False) as tx:
@@ -209,9 +213,19 @@ class WebhookDispatcher:
         """Sends the row again: pending and due now, whatever its status."""
         with self.ctx.db.transaction() as tx:
             delivery = outbox.redeliver(tx, delivery_id, self.ctx.clock.now_ms())
-        if self._wake is not None:
-            self._wake.set()
+        self._poke()
         return delivery
+
+    def _poke(self) -> None:
+        """Wakes the background loop (from its own event loop, or safely from any other thread)."""
+        loop, wake = self._loop, self._wake
+        if loop is None or wake is None:
+            return
+        if self._on_run_loop():
+            wake.set()
+        else:
+            with contextlib.suppress(RuntimeError):  # the loop just closed
+                loop.call_soon_threadsafe(wake.set)
 
     # --- one delivery -------------------------------------------------------------------------------------
 
@@ -248,7 +262,7 @@ class WebhookDispatcher:
             response_body = response.content[:RESPONSE_BODY_BYTES].decode("utf-8", "replace")
         except httpx.TimeoutException:
             error = "timeout"
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # refused, reset, a URL httpx cannot use, ...: a failed attempt
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         duration_ms = int((time.perf_counter() - started) * 1000)
         attempt = Attempt(delivery.id, at, status_code, error, duration_ms, response_body)
@@ -276,10 +290,16 @@ class WebhookDispatcher:
             return None
         return status is DeliveryStatus.DELIVERED
 
+    def _on_run_loop(self) -> bool:
+        try:
+            return self._loop is asyncio.get_running_loop()
+        except RuntimeError:  # called outside any event loop
+            return False
+
     @contextlib.asynccontextmanager
     async def _http(self) -> AsyncIterator[httpx.AsyncClient]:
-        """The background loop's client when it runs (same event loop), else one for this call."""
-        if self._client is not None:
+        """The background loop's client when it runs (on this event loop), else one for this call."""
+        if self._client is not None and self._on_run_loop():
             yield self._client
             return
         import httpx
