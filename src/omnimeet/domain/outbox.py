@@ -14,7 +14,7 @@ from enum import StrEnum
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select, update
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.store import Row, Tx
@@ -198,13 +198,13 @@ _C = OUTBOX.alias("candidate")
 _EARLIER = OUTBOX.alias("earlier")
 _PENDING = DeliveryStatus.PENDING.value
 _DELIVERING = DeliveryStatus.DELIVERING.value
-# A row is held back while an earlier row of its ordering key and target is still on its way: webhooks of one
-# room reach one receiver in the order they happened.
-_HELD_BACK = exists().where(
-    _EARLIER.c.ordering_key == _C.c.ordering_key,
-    _EARLIER.c.target_url == _C.c.target_url,
-    _EARLIER.c.seq < _C.c.seq,
-    or_(_EARLIER.c.status == _PENDING, _EARLIER.c.status == _DELIVERING),
+# Only the first unfinished row of each ordering key and target may go: webhooks of one room reach one
+# receiver in the order they happened. (One grouped pass over the unfinished rows, through the status index,
+# rather than a lookup per candidate: the outbox keeps every delivered row.)
+_HEADS = (
+    select(func.min(_EARLIER.c.seq))
+    .where(or_(_EARLIER.c.status == _PENDING, _EARLIER.c.status == _DELIVERING))
+    .group_by(_EARLIER.c.ordering_key, _EARLIER.c.target_url)
 )
 _CLAIMABLE = (
     select(_C.c.seq)
@@ -214,7 +214,7 @@ _CLAIMABLE = (
             # A claim whose dispatcher died (or hung) lapses; another dispatcher takes the row over.
             and_(_C.c.status == _DELIVERING, _C.c.lease_until_ms < bindparam("lease_now")),
         ),
-        ~_HELD_BACK,
+        _C.c.seq.in_(_HEADS),
     )
     .order_by(_C.c.seq)
     .limit(bindparam("n"))
