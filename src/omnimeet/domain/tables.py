@@ -89,6 +89,8 @@ class RoomRow(Base):
     __table_args__ = (
         UniqueConstraint("api", "public_id"),
         Index(None, "tenant_id", "api", "seq"),
+        # The due-work sweep: open rooms (expired_at_ms NULL) whose expires_at_ms has passed.
+        Index(None, "expired_at_ms", "expires_at_ms"),
     )
 
     seq: Mapped[int] = _seq()

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 18:38:41.924031
+Create Date: 2026-11-23 19:18:57.939989
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -52,6 +53,11 @@ def upgrade() -> None:
 
     with op.batch_alter_table("rooms", schema=None) as batch_op:
         batch_op.add_column(sa.Column("expired_at_ms", sa.BigInteger(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_rooms_expired_at_ms_expires_at_ms"),
+            ["expired_at_ms", "expires_at_ms"],
+            unique=False,
+        )
 
     with op.batch_alter_table("webhook_attempts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("response_body", sa.Text(), nullable=True))
@@ -65,6 +71,7 @@ def downgrade() -> None:
         batch_op.drop_column("response_body")
 
     with op.batch_alter_table("rooms", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rooms_expired_at_ms_expires_at_ms"))
         batch_op.drop_column("expired_at_ms")
 
     with op.batch_alter_table("recordings", schema=None) as batch_op:
