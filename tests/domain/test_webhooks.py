@@ -15,6 +15,7 @@ from omnimeet.domain.outbox import (
     Attempt,
     Delivery,
     DeliveryStatus,
+    any_due,
     attempts_of,
     claim_due,
     finish,
@@ -275,6 +276,19 @@ def test_claiming_takes_due_rows_one_per_room_and_target_in_order(
     assert claim(db, NOW_MS + 1000) == []  # b2 waits while b1 is on its way
     assert finish_one(db, retry, DeliveryStatus.DELIVERED)
     assert [d.id for d in claim(db, NOW_MS + 1000)] == [b2.id]
+
+
+def test_any_due_sees_due_rows_and_lapsed_claims_only(db: Database, clock: FixedClock, tenants: None) -> None:
+    def due(due_by: int, lease_now: int = 0) -> bool:
+        with db.transaction(write=False) as tx:
+            return any_due(tx, due_by_ms=due_by, lease_now_ms=lease_now)
+
+    assert not due(NOW_MS)
+    endpoint(db, "https://a.example/")
+    publish(db, clock, event())
+    assert (due(NOW_MS - 1), due(NOW_MS)) == (False, True)
+    claim(db)
+    assert (due(NOW_MS), due(NOW_MS, LEASE), due(NOW_MS, LEASE + 1)) == (False, False, True)
 
 
 def test_claiming_stops_at_the_limit(db: Database, clock: FixedClock, tenants: None) -> None:

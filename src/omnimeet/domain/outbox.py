@@ -206,16 +206,15 @@ _HEADS = (
     .where(or_(_EARLIER.c.status == _PENDING, _EARLIER.c.status == _DELIVERING))
     .group_by(_EARLIER.c.ordering_key, _EARLIER.c.target_url)
 )
+_DUE = or_(
+    and_(_C.c.status == _PENDING, _C.c.next_attempt_at_ms <= bindparam("due_by")),
+    # A claim whose dispatcher died (or hung) lapses; another dispatcher takes the row over.
+    and_(_C.c.status == _DELIVERING, _C.c.lease_until_ms < bindparam("lease_now")),
+)
+_ANY_DUE = select(_C.c.seq).where(_DUE).limit(1)
 _CLAIMABLE = (
     select(_C.c.seq)
-    .where(
-        or_(
-            and_(_C.c.status == _PENDING, _C.c.next_attempt_at_ms <= bindparam("due_by")),
-            # A claim whose dispatcher died (or hung) lapses; another dispatcher takes the row over.
-            and_(_C.c.status == _DELIVERING, _C.c.lease_until_ms < bindparam("lease_now")),
-        ),
-        _C.c.seq.in_(_HEADS),
-    )
+    .where(_DUE, _C.c.seq.in_(_HEADS))
     .order_by(_C.c.seq)
     .limit(bindparam("n"))
     # PostgreSQL: rows another dispatcher is claiming right now are skipped, not waited for (and never
@@ -229,6 +228,11 @@ _CLAIM = (
     .returning(*_DELIVERY_COLUMNS)
 )
 _BUMP_ATTEMPTS = update(_O).where(_O.c.seq == bindparam("seq")).values(attempts=_O.c.attempts + 1)
+
+
+def any_due(tx: Tx, *, due_by_ms: int, lease_now_ms: int) -> bool:
+    """Whether a row may be due (held back or not): a cheap read before taking the write lock to claim."""
+    return tx.fetch_one(_ANY_DUE, {"due_by": due_by_ms, "lease_now": lease_now_ms}) is not None
 
 
 def claim_due(

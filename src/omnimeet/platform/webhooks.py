@@ -232,6 +232,9 @@ class WebhookDispatcher:
     def _claim(self, due_by_ms: int, limit: int) -> list[Delivery]:
         wall = time.time_ns() // 1_000_000
         lease = wall + int(self.ctx.settings.webhook_timeout_seconds * 1000) + LEASE_MARGIN_MS
+        with self.ctx.db.transaction(write=False) as tx:  # mostly nothing is due: no write lock for that
+            if not outbox.any_due(tx, due_by_ms=due_by_ms, lease_now_ms=wall):
+                return []
         with self.ctx.db.transaction() as tx:
             return outbox.claim_due(
                 tx, due_by_ms=due_by_ms, lease_now_ms=wall, lease_until_ms=lease, limit=limit
