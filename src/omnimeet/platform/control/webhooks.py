@@ -16,10 +16,11 @@ from omnimeet.domain import webhooks as domain
 from omnimeet.domain.outbox import Attempt, Delivery, DeliveryStatus
 from omnimeet.domain.webhooks import Endpoint
 from omnimeet.platform.context import AppContext
-from omnimeet.platform.control.errors import ControlError
+from omnimeet.platform.control.errors import ControlError, ControlErrorBody
 from omnimeet.platform.webhooks import iso_ms
 
 Status = Literal["pending", "delivering", "delivered", "failed"]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ControlErrorBody, "description": "No such id."}}
 
 
 class EndpointIn(BaseModel):
@@ -160,7 +161,9 @@ def build_router(ctx: AppContext) -> APIRouter:
             endpoints = domain.list_endpoints(tx, vendor, tenant)
         return JSONResponse({"endpoints": [endpoint_json(e) for e in endpoints]})
 
-    @router.delete("/webhooks/endpoints/{endpoint_id}", status_code=204, response_class=Response)
+    @router.delete(
+        "/webhooks/endpoints/{endpoint_id}", status_code=204, response_class=Response, responses=NOT_FOUND
+    )
     async def delete_endpoint(endpoint_id: int) -> Response:
         """Unsubscribes; webhooks already queued for it are still delivered."""
         with ctx.db.transaction() as tx:
@@ -194,11 +197,14 @@ def build_router(ctx: AppContext) -> APIRouter:
             {"delivered": result.delivered, "failed": result.failed, "pending": result.pending}
         )
 
-    @router.get("/webhooks/{delivery_id}", response_model=DeliveryOut)
+    @router.get("/webhooks/{delivery_id}", response_model=DeliveryOut, responses=NOT_FOUND)
     async def get_delivery(delivery_id: int) -> JSONResponse:
+        """One delivery with its attempts."""
         return JSONResponse(one_delivery(delivery_id))
 
-    @router.post("/webhooks/{delivery_id}/redeliver", status_code=202, response_model=DeliveryOut)
+    @router.post(
+        "/webhooks/{delivery_id}/redeliver", status_code=202, response_model=DeliveryOut, responses=NOT_FOUND
+    )
     async def redeliver(delivery_id: int) -> JSONResponse:
         """Queues the webhook again, due now, whatever its status (a flush or the background loop sends
         it)."""
