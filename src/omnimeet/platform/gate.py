@@ -74,7 +74,7 @@ def vendor_gate(ctx: AppContext, plugin: VendorPlugin, app: ASGIApp) -> ASGIApp:
                 _mount(scope),
                 scope.get("query_string", b""),
                 capture.status,
-                round(((capture.finished or time.perf_counter()) - started) * 1000, 3),
+                ((capture.finished or time.perf_counter()) - started) * 1000,
                 tuple(scope["headers"]),
                 capture.request_body,
                 capture.request_size > limit,

@@ -186,7 +186,7 @@ def render(entry: Entry) -> dict[str, Any]:
         "path": entry.path,
         "query": entry.query.decode("latin-1"),
         "status": entry.status,
-        "duration_ms": entry.duration_ms,
+        "duration_ms": round(entry.duration_ms, 3),
         "request": {
             "headers": headers_dict(entry.request_headers),
             "body": body_text(entry.request_body, entry.request_truncated),
