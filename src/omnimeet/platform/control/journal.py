@@ -99,9 +99,9 @@ def build_router(ctx: AppContext) -> APIRouter:
         limit: Annotated[int | None, Query(ge=1, description="Only the newest N matches.")] = None,
     ) -> dict[str, Any]:
         """Journalled vendor requests, oldest first. The journal keeps the newest `OMNIMEET_JOURNAL_SIZE`
-        requests of this process (each worker keeps its own; 0 turns it off); a request answered by an
-        injected fault is there too, with the injected status, or status null if its connection was
-        dropped."""
+        requests of this process (each worker keeps its own; 0 turns it off). A request answered by an
+        injected fault is there too, with the injected status (null if its connection was dropped) and
+        tenant null (the vendor's auth never ran)."""
         after_id, since_ms = parse_since(since) if since else (None, None)
         found = journal.find(
             vendor=vendor,
