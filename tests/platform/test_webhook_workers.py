@@ -1,5 +1,6 @@
-"""The dispatcher as a background loop and across processes: claims that lapse, flush waiting for deliveries
-on their way, and (PostgreSQL) two ``omnimeet serve`` workers delivering one outbox exactly once."""
+"""The dispatcher as a background loop and across processes: the root lifespan and a real server (the pytest
+plugin's) running it, claims that lapse, flush waiting for deliveries on their way, and (PostgreSQL) two
+``omnimeet serve`` workers delivering one outbox exactly once."""
 
 from __future__ import annotations
 
