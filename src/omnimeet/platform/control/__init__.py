@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
@@ -52,6 +53,18 @@ def control_auth(ctx: AppContext) -> Callable[[Request], Awaitable[None]]:
     return check
 
 
+def _declare_optional_token(app: FastAPI) -> None:
+    """Documents the control token as optional for every operation (it is needed only when configured)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            generate().setdefault("security", [{}, {"ControlToken": []}])
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def build_control_app(ctx: AppContext) -> FastAPI:
     app = new_api(
         title="omnimeet control API",
@@ -64,8 +77,13 @@ def build_control_app(ctx: AppContext) -> FastAPI:
         servers=[{"url": "/_omnimeet"}],
         root_path_in_servers=False,
         security_schemes=CONTROL_SECURITY,
-        responses={400: {"model": ControlErrorBody, "description": "Invalid request."}},
+        # Every client error is in the control envelope (also keeps FastAPI's 422 out of the document:
+        # invalid requests are answered with 400).
+        responses={
+            "4XX": {"model": ControlErrorBody, "description": "Invalid request, unknown object, conflict."}
+        },
     )
+    _declare_optional_token(app)
     install_error_handlers(app)
     guarded = [Depends(control_auth(ctx))]
 
