@@ -208,3 +208,26 @@ async def test_reset_empties_endpoints_and_deliveries(
     assert (await client.get("/_omnimeet/webhooks/endpoints")).json() == {"endpoints": []}
     assert await flush(client) == {"delivered": 0, "failed": 0, "pending": 0}
     assert len(receiver.received()) == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/_omnimeet/webhooks/{id}"),
+        ("POST", "/_omnimeet/webhooks/{id}/redeliver"),
+        ("DELETE", "/_omnimeet/webhooks/endpoints/{id}"),
+    ],
+)
+@pytest.mark.parametrize("row_id", ["0", "-2", str(2**63), "34857143570850379726848", "x"])
+async def test_ids_outside_64_bit_keys_are_a_400(
+    client: httpx.AsyncClient, method: str, path: str, row_id: str
+) -> None:
+    response = await client.request(method, path.format(id=row_id))
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_request"
+
+
+async def test_the_largest_64_bit_id_is_simply_unknown(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"/_omnimeet/webhooks/{2**63 - 1}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"

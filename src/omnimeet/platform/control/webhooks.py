@@ -5,9 +5,9 @@ Deliveries are listed oldest first (the newest ``limit`` of those matching); end
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,9 @@ from omnimeet.domain.webhooks import Endpoint
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control.errors import ControlError, ControlErrorBody
 from omnimeet.platform.webhooks import iso_ms
+
+RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The row's id (a positive integer).")]
+"""Ids are 64-bit keys: a larger number is a 400, never a driver overflow."""
 
 Status = Literal["pending", "delivering", "delivered", "failed"]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": ControlErrorBody, "description": "No such id."}}
@@ -164,7 +167,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.delete(
         "/webhooks/endpoints/{endpoint_id}", status_code=204, response_class=Response, responses=NOT_FOUND
     )
-    async def delete_endpoint(endpoint_id: int) -> Response:
+    async def delete_endpoint(endpoint_id: RowId) -> Response:
         """Unsubscribes; webhooks already queued for it are still delivered."""
         with ctx.db.transaction() as tx:
             domain.delete_endpoint(tx, endpoint_id)
@@ -198,14 +201,14 @@ def build_router(ctx: AppContext) -> APIRouter:
         )
 
     @router.get("/webhooks/{delivery_id}", response_model=DeliveryOut, responses=NOT_FOUND)
-    async def get_delivery(delivery_id: int) -> JSONResponse:
+    async def get_delivery(delivery_id: RowId) -> JSONResponse:
         """One delivery with its attempts."""
         return JSONResponse(one_delivery(delivery_id))
 
     @router.post(
         "/webhooks/{delivery_id}/redeliver", status_code=202, response_model=DeliveryOut, responses=NOT_FOUND
     )
-    async def redeliver(delivery_id: int) -> JSONResponse:
+    async def redeliver(delivery_id: RowId) -> JSONResponse:
         """Queues the webhook again, due now, whatever its status (a flush or the background loop sends
         it)."""
         dispatcher.redeliver(delivery_id)
