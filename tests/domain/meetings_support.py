@@ -13,7 +13,9 @@ from sqlalchemy import Table, select
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError
 from omnimeet.domain.events import DomainEvent
-from omnimeet.domain.meetings import DefaultMeetingRules, MeetingRules, MeetingService, Session
+from omnimeet.domain.meeting_records import Session
+from omnimeet.domain.meeting_rules import DefaultMeetingRules, MeetingRules
+from omnimeet.domain.meetings import MeetingService
 from omnimeet.domain.progression import Progression
 from omnimeet.domain.recordings import RecordingService
 from omnimeet.domain.rooms import Room, RoomService

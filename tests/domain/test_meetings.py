@@ -10,7 +10,7 @@ import pytest
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.events import DomainEvent, EventType
-from omnimeet.domain.meetings import Participant, RoomKey, Session
+from omnimeet.domain.meeting_records import Participant, RoomKey, Session
 from omnimeet.domain.progression import ProgressionMode
 from omnimeet.domain.rooms import Room
 from omnimeet.platform.db import Database

@@ -11,9 +11,10 @@ from sqlalchemy import update
 from omnimeet.domain import tables
 from omnimeet.domain.errors import ErrorCode
 from omnimeet.domain.events import EventType
-from omnimeet.domain.meetings import RecordingFile, RoomKey
+from omnimeet.domain.meeting_records import Recording, RoomKey
+from omnimeet.domain.meeting_rules import RecordingFile
 from omnimeet.domain.progression import ProgressionMode
-from omnimeet.domain.recordings import Recording, path_to
+from omnimeet.domain.recordings import path_to
 from omnimeet.domain.rooms import Room
 from omnimeet.domain.states import RECORDING_NEXT, RECORDING_TRANSITIONS, RecordingStatus
 from omnimeet.domain.store import Tx

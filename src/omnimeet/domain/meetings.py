@@ -10,26 +10,37 @@ participant joining again clears that expiry.
 Every change publishes a ``DomainEvent`` through the service's ``EventSink`` in the same unit of work.
 Rooms are locked (``FOR UPDATE`` on PostgreSQL) before their sessions or participants change, so two
 requests cannot both start the one session of a room or both take its last seat.
+
+The records and room lookups live in ``meeting_records``, what a vendor may change in ``meeting_rules``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
-from sqlalchemy import Table, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
-from omnimeet.domain.events import DomainEvent, EventSink, EventType
+from omnimeet.domain.events import EventSink, EventType
+from omnimeet.domain.meeting_records import (
+    Participant,
+    RoomRef,
+    RoomState,
+    Session,
+    active_session,
+    as_row,
+    find_room,
+    is_expired,
+    lock_room,
+    room_event,
+)
+from omnimeet.domain.meeting_rules import RulesFor, default_rules
 from omnimeet.domain.ports import Clock, Ids
+from omnimeet.domain.recordings import RecordingService
 from omnimeet.domain.rooms import Room
 from omnimeet.domain.states import SESSION_TRANSITIONS, SessionStatus, check_transition
-from omnimeet.domain.store import Row, Tx
-
-if TYPE_CHECKING:
-    from omnimeet.domain.recordings import Recording, RecordingService
+from omnimeet.domain.store import Tx
 
 _R = tables.ROOMS
 _S = tables.MEETING_SESSIONS
@@ -39,153 +50,8 @@ DEFAULT_ROLE = "participant"
 HOST_ROLES = frozenset({"host", "moderator"})
 """Roles that make a participant ``is_host``."""
 
-BYTES_PER_RECORDED_MS = 125
-"""Default size of a recording file: 1 Mbit/s of media."""
-
-
-@dataclass(frozen=True, slots=True)
-class RoomKey:
-    """A room addressed by its API and public id (the control plane, across tenants)."""
-
-    api: str
-    public_id: str
-
-
-RoomRef = Room | RoomKey
-"""A room already read (and authorised) by the caller, or its key."""
-
-
-@dataclass(slots=True)
-class Session:
-    """A ``meeting_sessions`` row (fields in column order) and its room's public id."""
-
-    seq: int
-    tenant_id: str
-    room_seq: int
-    public_id: str
-    status: str
-    scheduled_at_ms: int | None
-    started_at_ms: int | None
-    ended_at_ms: int | None
-    created_at_ms: int
-    settings: str
-    room_id: str = ""
-
-    @classmethod
-    def from_row(cls, row: Row, room_id: str) -> Session:
-        session = cls(*row)
-        session.room_id = room_id
-        return session
-
-
-@dataclass(slots=True)
-class Participant:
-    """A ``participants`` row (fields in column order) and its session's public id."""
-
-    seq: int
-    tenant_id: str
-    session_seq: int
-    public_id: str
-    name: str | None
-    role: str | None
-    is_host: bool
-    joined_at_ms: int
-    left_at_ms: int | None
-    settings: str
-    session_id: str = ""
-
-    @classmethod
-    def from_row(cls, row: Row, session_id: str) -> Participant:
-        participant = cls(*row)
-        participant.is_host = bool(participant.is_host)
-        participant.session_id = session_id
-        return participant
-
-    def facts(self) -> dict[str, Any]:
-        return {
-            "id": self.public_id,
-            "name": self.name,
-            "role": self.role,
-            "joined_at_ms": self.joined_at_ms,
-            "left_at_ms": self.left_at_ms,
-        }
-
-
-@dataclass(slots=True)
-class RoomState:
-    """What is happening in a room: its active session (if any), who is present, its recordings."""
-
-    room: Room
-    session: Session | None
-    participants: list[Participant]
-    recordings: list[Recording]
-
-
-@dataclass(frozen=True, slots=True)
-class RecordingFile:
-    size_bytes: int
-    filename: str
-
-
-class MeetingRules(Protocol):
-    """What a vendor may change about meetings (``VendorPlugin.rules``). Subclass it (or
-    ``DefaultMeetingRules``) and override what differs; every hook has a default."""
-
-    def session_id(self, ids: Ids, room: Room) -> str:
-        return ids.uuid4()
-
-    def participant_id(self, ids: Ids, room: Room) -> str:
-        return ids.uuid4()
-
-    def recording_id(self, ids: Ids, room: Room) -> str:
-        return ids.uuid4()
-
-    def on_session_started(self, tx: Tx, room: Room, session: Session, recordings: RecordingService) -> None:
-        """Called once a session started (events published): e.g. start a recording automatically."""
-        return None
-
-    def expiry_after_last_leave_ms(self, room: Room) -> int | None:
-        """How long after its last participant leaves the room expires; None: it does not."""
-        return None
-
-    def end_session_when_empty(self, room: Room) -> bool:
-        """Whether the session ends when its last participant leaves (default: it stays active)."""
-        return False
-
-    def recording_file(self, room: Room, recording: Recording) -> RecordingFile:
-        """Size and file name of a recording that has just stopped (``ended_at_ms`` is set)."""
-        return RecordingFile(recording.duration_ms * BYTES_PER_RECORDED_MS, f"{recording.public_id}.mp4")
-
-
-class DefaultMeetingRules(MeetingRules):
-    pass
-
-
-DEFAULT_RULES: MeetingRules = DefaultMeetingRules()
-RulesFor = Callable[[str], MeetingRules]
-"""The rules of an API (a vendor): resolved per room, since due work spans every vendor's rooms."""
-
-
-def default_rules(api: str) -> MeetingRules:
-    return DEFAULT_RULES
-
-
-def room_event(
-    type_: EventType, room: Room, at_ms: int, data: Mapping[str, Any], session_id: str | None
-) -> DomainEvent:
-    """An event about something in ``room``, ordered with the room's other events."""
-    facts = {"room_id": room.public_id, "session_id": session_id, **data}
-    return DomainEvent(type_, room.tenant_id, room.api, room.public_id, at_ms, facts, room.settings)
-
-
 # --- statements ------------------------------------------------------------------------------------
 
-_ROOM_BY_KEY = select(_R).where(_R.c.api == bindparam("api"), _R.c.public_id == bindparam("public_id"))
-_ROOM_BY_KEY_LOCKED = _ROOM_BY_KEY.with_for_update()
-_ROOM_BY_SEQ_LOCKED = select(_R).where(_R.c.seq == bindparam("seq")).with_for_update()
-_ACTIVE_SESSION = select(_S).where(
-    _S.c.room_seq == bindparam("room_seq"), _S.c.status == bindparam("active", SessionStatus.ACTIVE.value)
-)
 _PRESENT = (
     select(_P)
     .where(_P.c.session_seq == bindparam("session_seq"), _P.c.left_at_ms.is_(None))
@@ -219,41 +85,6 @@ _ANY_ROOM_DUE = (
 )
 _SESSION_BY_SEQ = select(_S).where(_S.c.seq == bindparam("seq"))
 _PARTICIPANT_WIDTH = len(_P.c)
-
-
-def _room(row: Row | None, ref: RoomRef) -> Room:
-    if row is None:
-        public_id = ref.public_id
-        raise DomainError(ErrorCode.NOT_FOUND, "room", id=public_id)
-    return Room.from_row(row)
-
-
-def find_room(tx: Tx, ref: RoomRef) -> Room:
-    """The room (as stored now), without locking it."""
-    if isinstance(ref, Room):
-        return ref
-    return _room(tx.fetch_one(_ROOM_BY_KEY, {"api": ref.api, "public_id": ref.public_id}), ref)
-
-
-def lock_room(tx: Tx, ref: RoomRef) -> Room:
-    """The room, read afresh and locked until the unit of work ends; ``NOT_FOUND`` when it is gone."""
-    if isinstance(ref, Room):
-        return _room(tx.fetch_one(_ROOM_BY_SEQ_LOCKED, {"seq": ref.seq}), ref)
-    return _room(tx.fetch_one(_ROOM_BY_KEY_LOCKED, {"api": ref.api, "public_id": ref.public_id}), ref)
-
-
-def active_session(tx: Tx, room: Room) -> Session | None:
-    row = tx.fetch_one(_ACTIVE_SESSION, {"room_seq": room.seq})
-    return None if row is None else Session.from_row(row, room.public_id)
-
-
-def is_expired(room: Room, now_ms: int) -> bool:
-    return room.expired_at_ms is not None or (room.expires_at_ms is not None and room.expires_at_ms <= now_ms)
-
-
-def as_row(table: Table, seq: int, values: Mapping[str, Any]) -> Row:
-    """The row just inserted with ``values`` (and the new ``seq``), in column order."""
-    return tuple(seq if column.name == "seq" else values.get(column.name) for column in table.c)
 
 
 class MeetingService:

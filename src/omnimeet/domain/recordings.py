@@ -11,13 +11,14 @@ active), ``recording.stopped``, ``recording.ready`` or ``recording.failed``.
 Times: ``started_at_ms`` is set on first becoming active; ``ended_at_ms`` when the media stops (entering
 stopping, stopped or failed after having started); on entering ``stopped`` the vendor's rules give the
 file's size and name (default: 1 Mbit/s of the duration, ``<id>.mp4``). Paused time counts as recorded.
+
+The ``Recording`` record lives in ``meeting_records``, with the other records of live meetings.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, or_, select
@@ -25,17 +26,17 @@ from sqlalchemy import ColumnElement, bindparam, or_, select
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.events import EventSink, EventType
-from omnimeet.domain.meetings import (
+from omnimeet.domain.meeting_records import (
+    Recording,
     RoomRef,
-    RulesFor,
     Session,
     active_session,
     as_row,
-    default_rules,
     find_room,
     lock_room,
     room_event,
 )
+from omnimeet.domain.meeting_rules import RulesFor, default_rules
 from omnimeet.domain.ports import Clock, Ids
 from omnimeet.domain.progression import Progression, ProgressionMode
 from omnimeet.domain.rooms import Room
@@ -68,53 +69,6 @@ _STOPPED_WITH_SESSION = {
 }
 """What a recording still running becomes when its session ends."""
 _PAUSED = RecordingStatus.PAUSED
-
-
-@dataclass(slots=True)
-class Recording:
-    """A ``recordings`` row (fields in column order) with its room's and session's public ids."""
-
-    seq: int
-    tenant_id: str
-    room_seq: int
-    session_seq: int | None
-    public_id: str
-    status: str
-    started_at_ms: int | None
-    ended_at_ms: int | None
-    size_bytes: int | None
-    filename: str | None
-    created_at_ms: int
-    updated_at_ms: int
-    settings: str
-    due_at_ms: int | None
-    room_id: str = ""
-    session_id: str | None = None
-
-    @classmethod
-    def from_row(cls, row: Row, room_id: str, session_id: str | None) -> Recording:
-        recording = cls(*row)
-        recording.room_id = room_id
-        recording.session_id = session_id
-        return recording
-
-    @property
-    def duration_ms(self) -> int:
-        if self.started_at_ms is None or self.ended_at_ms is None:
-            return 0
-        return max(0, self.ended_at_ms - self.started_at_ms)
-
-    def facts(self, previous: str | None) -> dict[str, Any]:
-        return {
-            "id": self.public_id,
-            "status": self.status,
-            "from": previous,
-            "started_at_ms": self.started_at_ms,
-            "ended_at_ms": self.ended_at_ms,
-            "size": self.size_bytes,
-            "filename": self.filename,
-            "duration_ms": self.duration_ms,
-        }
 
 
 def _status_in(statuses: Iterable[RecordingStatus]) -> ColumnElement[bool]:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from omnimeet.domain.events import DomainEvent
-from omnimeet.domain.meetings import DEFAULT_RULES, MeetingRules, MeetingService
+from omnimeet.domain.meeting_rules import DEFAULT_RULES, MeetingRules
+from omnimeet.domain.meetings import MeetingService
 from omnimeet.domain.recordings import RecordingService
 from omnimeet.domain.store import Tx
 

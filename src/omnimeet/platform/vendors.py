@@ -34,4 +34,4 @@ class VendorPlugin:
     """The vendor's webhook format (``omnimeet.platform.webhooks.WebhookFormat``), or None: events of its
     rooms then go only to control-plane endpoints, in omnimeet's neutral envelope."""
     rules: Any = None
-    """The vendor's meeting rules (``omnimeet.domain.meetings.MeetingRules``), or None for the defaults."""
+    """The vendor's meeting rules (``omnimeet.domain.meeting_rules.MeetingRules``); None: the defaults."""

@@ -14,8 +14,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
-from omnimeet.domain.meetings import Participant, RoomKey, RoomState, Session, is_expired
-from omnimeet.domain.recordings import Recording
+from omnimeet.domain.meeting_records import Participant, Recording, RoomKey, RoomState, Session, is_expired
 from omnimeet.domain.rooms import Room
 from omnimeet.domain.states import RecordingStatus
 from omnimeet.platform.context import AppContext
