@@ -4,7 +4,7 @@ and the strict-mode allowlist."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from omnimeet.platform.vendors import VendorPlugin
 from omnimeet.platform.web import PrefixDispatcher
 from omnimeet.platform.webhooks import NeutralFormat, Rendered
 from tests.conftest import client_for
-from tests.platform.receiver import Receiver, running_receiver
+from tests.platform.receiver import Receiver
 from tests.platform.webhook_support import (
     add_endpoint,
     add_tenant,
@@ -31,12 +31,6 @@ from tests.platform.webhook_support import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as r:
-        yield r
 
 
 async def test_endpoints_get_only_the_events_and_tenants_they_asked_for(

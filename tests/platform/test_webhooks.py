@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -10,7 +9,7 @@ import pytest
 
 from omnimeet.domain.events import EventType
 from omnimeet.platform.web import PrefixDispatcher
-from tests.platform.receiver import Receiver, running_receiver
+from tests.platform.receiver import Receiver
 from tests.platform.webhook_support import (
     add_endpoint,
     add_tenant,
@@ -21,12 +20,6 @@ from tests.platform.webhook_support import (
 )
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as r:
-        yield r
 
 
 # --- endpoints ----------------------------------------------------------------------------------------------
