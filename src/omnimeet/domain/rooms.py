@@ -111,6 +111,11 @@ EDITABLE_STREAM_FIELDS = frozenset(
 )
 
 _ROOM_BY_PUBLIC_ID = select(_R).where(_R.c.api == bindparam("api"), _R.c.public_id == bindparam("public_id"))
+_ROOMS_OF_TENANT = (
+    select(_R)
+    .where(_R.c.tenant_id == bindparam("tenant_id"), _R.c.api == bindparam("api"))
+    .order_by(_R.c.seq)
+)
 _STREAMS_OF_ROOM = select(_L).where(_L.c.room_seq == bindparam("room_seq")).order_by(_L.c.seq)
 # A room and its streams in one round trip: one row per stream, or one row with NULL stream columns.
 _ROOM_WITH_STREAMS = (
@@ -186,6 +191,11 @@ class RoomService:
             raise DomainError(ErrorCode.OTHER_TENANT, "room", id=public_id)
         streams = [LiveStream(*row[_ROOM_WIDTH:]) for row in rows if row[_ROOM_WIDTH] is not None]
         return RoomView(room, streams)
+
+    def list_rooms(self, tx: Tx, principal: Principal) -> list[Room]:
+        """Every room of the principal's tenant in its API, oldest first (expired ones included)."""
+        rows = tx.fetch_all(_ROOMS_OF_TENANT, {"tenant_id": principal.tenant_id, "api": principal.api})
+        return [Room.from_row(row) for row in rows]
 
     def live_streams(self, tx: Tx, room: Room) -> list[LiveStream]:
         return [LiveStream(*row) for row in tx.fetch_all(_STREAMS_OF_ROOM, {"room_seq": room.seq})]

@@ -49,6 +49,12 @@ class Settings(BaseSettings):
         default="https://telemost.yandex.ru",
         description="Scheme and host of Telemost live stream `watch_url` values (`<host>/live/<32 hex>`).",
     )
+    openvidu_meet_public_url: str = Field(
+        default="http://localhost:6080",
+        description=(
+            "Scheme and host of OpenVidu Meet room URLs (`<url>/meet/<roomName>/?secret=<10 hex>`)."
+        ),
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         description="Largest request body accepted; larger bodies get 413 in the vendor's error format.",
