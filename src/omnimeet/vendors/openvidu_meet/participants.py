@@ -19,7 +19,7 @@ from omnimeet.vendors.openvidu_meet.errors import (
     participant_not_found,
     room_full,
 )
-from omnimeet.vendors.openvidu_meet.routes import INVALID, OTHER, UNAUTHORIZED, error
+from omnimeet.vendors.openvidu_meet.routes import CRASH, INVALID, OTHER, UNAUTHORIZED, error
 from omnimeet.vendors.openvidu_meet.schemas import Token, TokenRequest
 
 ParticipantName = Path(alias="participantName", description="The participant's name.")
@@ -49,6 +49,7 @@ def build_router(ctx: AppContext) -> APIRouter:
             409: error("A participant of that name is present already, or the room is full."),
             422: INVALID,
             "4XX": OTHER,
+            500: CRASH,
         },
     )
     async def generate_token(body: TokenRequest) -> Response:
@@ -84,6 +85,7 @@ def build_router(ctx: AppContext) -> APIRouter:
             404: error("No such room, or nobody of that name is in it."),
             422: INVALID,
             "4XX": OTHER,
+            500: CRASH,
         },
     )
     async def disconnect_participant(

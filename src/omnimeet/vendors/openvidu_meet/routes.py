@@ -34,6 +34,7 @@ INVALID = {"model": ValidationError, "description": "The request body is invalid
 OTHER = error(
     "Other client errors: `415` a body that is not JSON, `400` JSON that does not parse, `413` too large."
 )
+CRASH = error("Internal server error.")
 ROOM_NOT_FOUND = error("No such room (`The room '<name>' does not exist`): unknown, expired or deleted.")
 
 RoomName = Path(alias="roomName", description="The room's name.")
@@ -59,7 +60,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         response_model=Room,
         summary="Create a room",
-        responses={401: UNAUTHORIZED, 422: INVALID, "4XX": OTHER},
+        responses={401: UNAUTHORIZED, 422: INVALID, "4XX": OTHER, 500: CRASH},
     )
     async def create_room(body: RoomOptions, principal: Principal = caller) -> Response:
         now = ctx.clock.now_ms()
@@ -77,7 +78,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         response_model=list[Room],
         summary="List the rooms (oldest first)",
-        responses={401: UNAUTHORIZED, "4XX": OTHER},
+        responses={401: UNAUTHORIZED, "4XX": OTHER, 500: CRASH},
     )
     async def get_rooms(fields: str | None = Fields, principal: Principal = caller) -> Response:
         now = ctx.clock.now_ms()
@@ -91,7 +92,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         response_model=Room,
         summary="Read a room",
-        responses={401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, "4XX": OTHER},
+        responses={401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, "4XX": OTHER, 500: CRASH},
     )
     async def get_room(
         room_name: str = RoomName, fields: str | None = Fields, principal: Principal = caller
@@ -106,7 +107,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         response_model=Room,
         summary="Change a room's preferences (features left out keep their setting)",
-        responses={401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, 422: INVALID, "4XX": OTHER},
+        responses={401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, 422: INVALID, "4XX": OTHER, 500: CRASH},
     )
     async def update_room(
         body: PreferencesUpdate, room_name: str = RoomName, principal: Principal = caller
@@ -125,7 +126,13 @@ def build_router(ctx: AppContext) -> APIRouter:
         status_code=204,
         response_class=Response,
         summary="Delete a room (its participants leave; its recordings stay)",
-        responses={204: {"description": "Deleted."}, 401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, "4XX": OTHER},
+        responses={
+            204: {"description": "Deleted."},
+            401: UNAUTHORIZED,
+            404: ROOM_NOT_FOUND,
+            "4XX": OTHER,
+            500: CRASH,
+        },
     )
     async def delete_room(room_name: str = RoomName, principal: Principal = caller) -> Response:
         with ctx.db.transaction() as tx:

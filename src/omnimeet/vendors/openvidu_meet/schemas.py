@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -54,6 +54,15 @@ def _name(value: str) -> str:
 def _expiration(value: float) -> float:
     if value <= 0 or value > MAX_DATE_MS:
         raise zod_error("Expiration date must be in the future")
+    return value
+
+
+def _integral(value: Any) -> Any:
+    """A whole number sent as ``3.0`` is the integer 3 (JSON, like JavaScript, has one number type)."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    if isinstance(value, float) and value == value:
+        raise zod_error("Expected integer, received float")
     return value
 
 
@@ -115,8 +124,11 @@ class RoomOptions(StrictBody):
     roomNamePrefix: Text = Field(
         default="", description="Start of the generated room name (sanitised: letters, digits and '-')."
     )
-    maxParticipants: Annotated[int | None, AfterValidator(_max_participants)] = Field(
-        default=None, description="How many participants the room holds at once; null or absent: no limit."
+    maxParticipants: Annotated[int | None, BeforeValidator(_integral), AfterValidator(_max_participants)] = (
+        Field(
+            default=None,
+            description="How many participants the room holds at once; null or absent: no limit.",
+        )
     )
     preferences: RoomPreferences = Field(default_factory=RoomPreferences)
 
@@ -126,12 +138,13 @@ class PreferencesUpdate(RoomPreferences):
 
     model_config = ConfigDict(title="RoomPreferencesUpdate")
 
-    preferences: RoomPreferences | SkipJsonSchema[None] = Field(
-        default=None, description="The same preferences, wrapped (as in the vendor's example)."
+    preferences: RoomPreferences = Field(
+        default_factory=RoomPreferences,
+        description="The same preferences, wrapped (as in the vendor's example); wins when sent.",
     )
 
     def effective(self) -> dict[str, bool]:
-        return self.preferences.sent() if self.preferences is not None else self.sent()
+        return self.preferences.sent() if "preferences" in self.model_fields_set else self.sent()
 
 
 class TokenRequest(StrictBody):
