@@ -35,6 +35,15 @@ OTHER = error(
     "Other client errors: `415` a body that is not JSON, `400` JSON that does not parse, `413` too large."
 )
 CRASH = error("Internal server error.")
+ROOM_LINKS = {
+    name: {"operationId": operation, "parameters": {"roomName": "$response.body#/roomName"}}
+    for name, operation in (
+        ("GetRoom", "getRoom"),
+        ("UpdateRoom", "updateRoom"),
+        ("DeleteRoom", "deleteRoom"),
+    )
+}
+"""What a created room's name leads to (OpenAPI links: clients and fuzzers follow them)."""
 ROOM_NOT_FOUND = error("No such room (`The room '<name>' does not exist`): unknown, expired or deleted.")
 
 RoomName = Path(alias="roomName", description="The room's name.")
@@ -60,7 +69,13 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         response_model=Room,
         summary="Create a room",
-        responses={401: UNAUTHORIZED, 422: INVALID, "4XX": OTHER, 500: CRASH},
+        responses={
+            200: {"description": "The new room.", "links": ROOM_LINKS},
+            401: UNAUTHORIZED,
+            422: INVALID,
+            "4XX": OTHER,
+            500: CRASH,
+        },
     )
     async def create_room(body: RoomOptions, principal: Principal = caller) -> Response:
         now = ctx.clock.now_ms()

@@ -119,7 +119,8 @@ class RoomOptions(StrictBody):
     model_config = ConfigDict(title="OpenViduMeetRoomOptions")
 
     expirationDate: Annotated[float, Field(allow_inf_nan=False), AfterValidator(_expiration)] = Field(
-        description="When the room expires, in ms since the Unix epoch; must be in the future."
+        description="When the room expires, in ms since the Unix epoch; must be in the future.",
+        examples=[4_102_444_800_000],
     )
     roomNamePrefix: Text = Field(
         default="", description="Start of the generated room name (sanitised: letters, digits and '-')."
