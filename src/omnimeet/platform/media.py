@@ -210,25 +210,26 @@ class RecordingStore:
         return self.root / _safe_part(tenant_id) / _safe_part(filename)
 
     def ensure(self, tenant_id: str, filename: str, duration_ms: int) -> Path:
-        """The recording's file, written first (atomically) when it is missing or not the expected size."""
+        """The recording's file, written first (atomically) unless it holds exactly the expected bytes
+        (a file left by an earlier recording of the same name, before a reset with seeded ids, say, is
+        replaced). Files are small (``MAX_SAMPLES`` frames at most), so the comparison is cheap."""
         path = self.path(tenant_id, filename)
-        data: bytes | None = None
+        data = mp4_bytes(duration_ms)
         try:
-            current = path.stat().st_size
+            current = path.read_bytes() if path.stat().st_size == len(data) else None
         except FileNotFoundError:
-            current = -1
-        if current < 0 or current != mp4_size(duration_ms):
-            data = mp4_bytes(duration_ms)
-        if data is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    out.write(data)
-                os.replace(temporary, path)
-            except BaseException:
-                Path(temporary).unlink(missing_ok=True)
-                raise
+            current = None
+        if current == data:
+            return path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
         return path
 
     def delete(self, tenant_id: str, filename: str) -> None:
