@@ -88,7 +88,8 @@ def test_openapi_export_writes_each_vendor_document(
     document = yaml.safe_load(text)
     assert document["openapi"].startswith("3.")
     assert any(path.startswith("/v1/telemost-api/") for path in document["paths"])
-    assert capsys.readouterr().out == f"wrote {target / 'omnimeet.yaml'}\nwrote {target / 'telemost.yaml'}\n"
+    names = ["omnimeet", *(mount.name for mount in vendor_mounts())]
+    assert capsys.readouterr().out == "".join(f"wrote {target / f'{name}.yaml'}\n" for name in names)
 
 
 def test_unknown_commands_are_usage_errors() -> None:
@@ -328,7 +329,10 @@ def test_serve_with_a_bad_seed_file_exits_with_2(
         (["--vendor-port", "telemost=0"], "expected VENDOR=PORT"),
         (["--vendor-port", "telemost=65536"], "expected VENDOR=PORT"),
         (["--vendor-port", "=9001"], "expected VENDOR=PORT"),
-        (["--vendor-port", "skype=9001"], "--vendor-port: unknown vendor 'skype' (known: telemost)"),
+        (
+            ["--vendor-port", "skype=9001"],
+            "--vendor-port: unknown vendor 'skype' (known: telemost, openvidu-meet)",
+        ),
         (["--vendor-port", "telemost=9001", "--vendor-port", "telemost=9002"], "a vendor is given twice"),
         (["--port", "9001", "--vendor-port", "telemost=9001"], "must differ from the others and from --port"),
     ],

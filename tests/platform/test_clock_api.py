@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from omnimeet.domain import tables
+from omnimeet.main import vendor_mounts
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.scheduler import due_work_loop, run_due_work
 from omnimeet.platform.web import PrefixDispatcher
@@ -259,12 +260,17 @@ async def test_the_background_loop_survives_errors(
 # --- progression ---------------------------------------------------------------------------------
 
 
+def default_modes(**changed: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every vendor's recording mode (by vendor name): the default, or ``changed[vendor]``."""
+    names = sorted(mount.name for mount in vendor_mounts())
+    default = {"machine": "recording", "mode": "immediate", "seconds": None}
+    return [changed.get(name) or {"vendor": name, **default} for name in names]
+
+
 async def test_progression_modes_default_to_immediate(client: httpx.AsyncClient) -> None:
     response = await client.get("/_omnimeet/progression")
     assert response.status_code == 200
-    assert response.json() == {
-        "modes": [{"vendor": "telemost", "machine": "recording", "mode": "immediate", "seconds": None}]
-    }
+    assert response.json() == {"modes": default_modes()}
 
 
 @pytest.mark.parametrize(
@@ -283,7 +289,7 @@ async def test_set_a_progression_mode(
     assert response.status_code == 200
     expected = {"vendor": "telemost", "machine": "recording", **entry}
     assert response.json() == expected
-    assert (await client.get("/_omnimeet/progression")).json() == {"modes": [expected]}
+    assert (await client.get("/_omnimeet/progression")).json() == {"modes": default_modes(telemost=expected)}
 
 
 async def test_bad_progression_requests(client: httpx.AsyncClient) -> None:
@@ -321,7 +327,7 @@ async def test_reset_restores_progression_defaults_and_the_clock(
     await client.put("/_omnimeet/progression/telemost/recording", json={"mode": "manual"})
     assert (await client.post("/_omnimeet/reset")).status_code == 204
     modes = (await client.get("/_omnimeet/progression")).json()["modes"]
-    assert modes == [{"vendor": "telemost", "machine": "recording", "mode": "immediate", "seconds": None}]
+    assert modes == default_modes()
     clock = (await client.get("/_omnimeet/clock")).json()
     assert clock["frozen"] is False
     assert ctx_of(app).clock.offset_ms == 0

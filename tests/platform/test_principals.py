@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from omnimeet.domain.tenancy import credential_hash, principal_id
+from omnimeet.main import vendor_mounts
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.web import PrefixDispatcher
 from tests.conftest import client_for
@@ -264,7 +265,10 @@ async def test_invalid_principal_is_400(client: httpx.AsyncClient, body: dict[st
 async def test_unknown_vendor_is_400(client: httpx.AsyncClient) -> None:
     response = await client.post("/_omnimeet/principals", json={"vendor": "skype", "credential": "x"})
     assert response.status_code == 400
-    assert response.json() == {"error": "unknown_vendor", "message": "No vendor 'skype'; known: telemost."}
+    assert response.json() == {
+        "error": "unknown_vendor",
+        "message": f"No vendor 'skype'; known: {', '.join(sorted(m.name for m in vendor_mounts()))}.",
+    }
 
 
 # --- strict mode -----------------------------------------------------------------------------------------
