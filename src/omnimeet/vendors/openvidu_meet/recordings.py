@@ -84,6 +84,16 @@ def conflict(message: str) -> OpenViduError:
     return recording_error(409, message)
 
 
+RECORDING_LINKS = {
+    name: {"operationId": operation, "parameters": {"recordingId": "$response.body#/id"}}
+    for name, operation in (
+        ("GetRecording", "getRecording"),
+        ("StopRecording", "stopRecording"),
+        ("DeleteRecording", "deleteRecording"),
+        ("GetRecordingStream", "getRecordingStream"),
+    )
+}
+"""What a started recording's id leads to (OpenAPI links: clients and fuzzers follow them)."""
 RECORDING_NOT_FOUND = error("No such recording (`Recording '<id>' not found`).")
 FORBIDDEN = error("Recording is disabled in the room's preferences (`{message}` only).")
 RecordingId = Path(alias="recordingId", description="The recording's id.")
@@ -119,6 +129,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         response_model=Recording,
         summary="Start recording a room (a session starts if nobody is in it yet)",
         responses={
+            200: {"description": "The recording, as it is once started.", "links": RECORDING_LINKS},
             401: UNAUTHORIZED,
             403: FORBIDDEN,
             404: error("No such room (`The room '<name>' does not exist`)."),
