@@ -58,6 +58,10 @@ async def test_token_per_role(
     response = await token_for(ovm, room, "Alice", role)
     assert response.status_code == 200, response.text
     assert set(response.json()) == {"token"}
+    assert response.cookies["OvMeetParticipantToken"] == response.json()["token"]
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "Max-Age=21600" in cookie
     state = await room_state(client, name)
     claims = decode(response.json()["token"], state["room"]["tenant"], name)
     jti = claims.pop("jti")

@@ -22,6 +22,8 @@ from omnimeet.vendors.openvidu_meet.errors import (
 from omnimeet.vendors.openvidu_meet.routes import CRASH, INVALID, OTHER, UNAUTHORIZED, error
 from omnimeet.vendors.openvidu_meet.schemas import Token, TokenRequest
 
+TOKEN_COOKIE = "OvMeetParticipantToken"
+"""The cookie the token is also set in, as the vendor's web app expects."""
 ParticipantName = Path(alias="participantName", description="The participant's name.")
 RoomNameQuery = Query(alias="roomName", description="The room the participant is in.")
 
@@ -41,7 +43,8 @@ def build_router(ctx: AppContext) -> APIRouter:
             "No API key: the `secret` of one of the room's URLs decides the role (moderator, publisher, "
             "viewer). The participant joins the room's live session at once (a session starts if none is "
             "active). The token is a JWT signed with HS256; its key is the hex HMAC-SHA256, keyed by the "
-            "room's tenant id, of `openvidu-meet:<roomName>`."
+            "room's tenant id, of `openvidu-meet:<roomName>`. The token is also set as the cookie "
+            "`OvMeetParticipantToken`."
         ),
         responses={
             404: error("No such room (unknown, expired or deleted)."),
@@ -70,7 +73,11 @@ def build_router(ctx: AppContext) -> APIRouter:
                     raise participant_exists(body.participantName, body.roomName) from None
                 raise
             token = mapping.participant_token(room, body.participantName, role, now, ctx.ids.uuid4())
-        return JSONResponse({"token": token})
+        response = JSONResponse({"token": token})
+        response.set_cookie(
+            TOKEN_COOKIE, token, max_age=mapping.TOKEN_TTL_S, httponly=True, samesite="strict"
+        )
+        return response
 
     @router.delete(
         "/{participantName}",
