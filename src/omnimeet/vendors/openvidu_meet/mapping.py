@@ -106,7 +106,8 @@ class RoomSettings:
         """The role whose URL carries ``secret`` (compared in constant time), or None."""
         found = None
         for role in ROLES:
-            if hmac.compare_digest(self.secrets.get(role, "").encode(), secret.encode()):
+            expected = self.secrets.get(role, "")
+            if expected and hmac.compare_digest(expected.encode(), secret.encode()):
                 found = found or role
         return found
 
