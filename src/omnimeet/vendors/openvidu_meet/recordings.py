@@ -44,6 +44,7 @@ from omnimeet.vendors.openvidu_meet.rules import OUTPUT_MODE, WIRE_STATUS, WIRE_
 from omnimeet.vendors.openvidu_meet.schemas import Name, StrictBody
 
 DISABLED = {"message": "Recording is disabled in this room"}
+TAG = "OpenVidu Meet - Recordings"
 
 
 class RecordingRequest(StrictBody):
@@ -106,7 +107,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     rooms = RoomService(ctx.clock)
     services = meeting_services(ctx)
     store = media.RecordingStore(ctx.settings.data_dir)
-    router = APIRouter(prefix="/recordings", tags=["OpenVidu Meet - Recordings"])
+    router = APIRouter(prefix="/recordings")
     caller = Depends(requires(ctx))
 
     def owned(tx: Tx, principal: Principal, recording_id: str) -> StoredRecording:
@@ -125,6 +126,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.post(
         "",
         operation_id="createRecording",
+        tags=[TAG],
         openapi_extra=SECURED,
         response_model=Recording,
         summary="Start recording a room (a session starts if nobody is in it yet)",
@@ -157,6 +159,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get(
         "",
         operation_id="getRecordings",
+        tags=[TAG],
         openapi_extra=SECURED,
         response_model=list[Recording],
         summary="List the recordings (oldest first)",
@@ -177,6 +180,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.delete(
         "",
         operation_id="deleteMultipleRecordings",
+        tags=[TAG],
         openapi_extra=SECURED,
         status_code=204,
         response_class=Response,
@@ -208,6 +212,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get(
         "/{recordingId}",
         operation_id="getRecording",
+        tags=[TAG],
         openapi_extra=SECURED,
         response_model=Recording,
         summary="Read a recording",
@@ -221,6 +226,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.put(
         "/{recordingId}",
         operation_id="stopRecording",
+        tags=[TAG],
         openapi_extra=SECURED,
         status_code=204,
         response_class=Response,
@@ -252,6 +258,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.delete(
         "/{recordingId}",
         operation_id="deleteRecording",
+        tags=[TAG],
         openapi_extra=SECURED,
         status_code=204,
         response_class=Response,
