@@ -42,8 +42,11 @@ async def test_a_recording_starts_stops_and_becomes_ready(
 ) -> None:
     room = await create_room(ovm)
     name = room["roomName"]
-    recording = await start(ovm, name)
+    response = await ovm.post("/recordings", json={"roomName": name})
+    assert response.status_code == 200, response.text
+    recording = response.json()
     assert recording == expected(recording, name, "STARTED")
+    assert response.text.endswith('"duration":0,"size":0}')  # integral numbers without ".0", as in JS
     state = await room_state(client, name)
     assert state["session"] is not None  # nobody had joined: recording started the session
 
@@ -52,6 +55,7 @@ async def test_a_recording_starts_stops_and_becomes_ready(
     assert_no_content(await ovm.put(f"/recordings/{recording['id']}"))
     ended = NOW + 12_345
     assert await read(ovm, recording["id"]) == expected(recording, name, "READY", ended=ended, sized=True)
+    assert '"duration":12.345,' in (await ovm.get(f"/recordings/{recording['id']}")).text
 
     again = await ovm.put(f"/recordings/{recording['id']}")
     assert_answer(again, 409, recording_conflict(f"Recording '{recording['id']}' is already stopped"))

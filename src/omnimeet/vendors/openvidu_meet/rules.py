@@ -78,7 +78,7 @@ def wire_recording(
     }
     if ended_at_ms is not None:
         body["endedAt"] = ended_at_ms
-    body["duration"] = duration_ms / 1000
+    body["duration"] = duration_ms // 1000 if duration_ms % 1000 == 0 else duration_ms / 1000  # 90, not 90.0
     body["size"] = size_bytes or 0
     return body
 
