@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.meeting_records import Recording as StoredRecording
-from omnimeet.domain.meeting_records import RoomKey, active_session, find_room
+from omnimeet.domain.meeting_records import RoomKey, active_session, find_room, lock_room
 from omnimeet.domain.recording_catalog import delete_recording, recordings_of_tenant
 from omnimeet.domain.rooms import RoomService
 from omnimeet.domain.states import RECORDING_IN_PROGRESS, RecordingStatus
@@ -144,6 +144,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def create_recording(body: RecordingRequest, principal: Principal = caller) -> Response:
         with ctx.db.transaction() as tx:
             room = mapping.live_room(tx, rooms, principal, body.roomName, ctx.clock.now_ms())
+            room = lock_room(tx, room)  # two starts of one room: the second waits, then sees the first
             if not mapping.recording_enabled(room):
                 raise OpenViduError(403, DISABLED)
             if active_session(tx, room) is None:
