@@ -3,9 +3,14 @@ clock with the control plane's progression modes."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import httpx
 import pytest
 
+from omnimeet.domain.meeting_records import RoomKey, find_room
+from omnimeet.platform.scheduler import meeting_services
 from omnimeet.platform.web import PrefixDispatcher
 from tests.vendors.openvidu_meet.conftest import MakeClient
 from tests.vendors.openvidu_meet.recording_support import (
@@ -262,3 +267,28 @@ async def test_delete_one_and_many(ovm: httpx.AsyncClient, client: httpx.AsyncCl
     left = (await ovm.get("/recordings")).json()
     assert [r["id"] for r in left] == [running["id"]]  # the one still recording is kept
     assert_no_content(await ovm.request("DELETE", "/recordings", json={"recordingIds": []}))
+
+
+async def test_a_start_waits_for_a_concurrent_one(app: PrefixDispatcher, ovm: httpx.AsyncClient) -> None:
+    """Another unit of work starting the session and a recording of the room holds the room's lock: this
+    start waits for it, then sees the room being recorded (not a session conflict)."""
+    room = await create_room(ovm)
+    name = room["roomName"]
+    ctx = app.state.ctx
+    services = meeting_services(ctx)
+    started = threading.Event()
+
+    def concurrent() -> None:
+        with ctx.db.transaction() as tx:
+            stored = find_room(tx, RoomKey("openvidu-meet", name))
+            services.meetings.start_session(tx, stored)
+            services.recordings.start(tx, stored)
+            started.set()
+            time.sleep(0.3)  # holds the lock while the request tries
+
+    thread = threading.Thread(target=concurrent)
+    thread.start()
+    assert started.wait(10)
+    response = await ovm.post("/recordings", json={"roomName": name})
+    thread.join(30)
+    assert_answer(response, 409, recording_conflict(f"The room '{name}' is already being recorded"))
