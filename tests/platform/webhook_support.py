@@ -22,8 +22,9 @@ def ctx_of(app: PrefixDispatcher) -> AppContext:
 
 
 def freeze(ctx: AppContext, now_ms: int = T0) -> None:
-    ctx.clock.set(now_ms)
+    # Freeze first: set-then-freeze would let a millisecond pass in between on a loaded machine.
     ctx.clock.freeze()
+    ctx.clock.set(now_ms)
 
 
 def add_tenant(ctx: AppContext, tenant_id: str) -> None:

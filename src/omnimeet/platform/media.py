@@ -235,6 +235,12 @@ class RecordingStore:
     def delete(self, tenant_id: str, filename: str) -> None:
         self.path(tenant_id, filename).unlink(missing_ok=True)
 
+    def clear(self) -> None:
+        """Removes every recording file (a full reset: the rows that named them are gone)."""
+        import shutil
+
+        shutil.rmtree(self.root, ignore_errors=True)
+
 
 # --- ranges ------------------------------------------------------------------------------------------
 

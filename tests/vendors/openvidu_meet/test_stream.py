@@ -164,3 +164,15 @@ async def test_a_stopped_recording_streams_and_its_file_goes_with_it(
     (stored,) = data_dir(app).glob(f"recordings/*/{stopped['filename']}")
     assert_no_content(await ovm.delete(f"/recordings/{recording['id']}"))
     assert not stored.exists()
+
+
+async def test_a_reset_removes_the_recording_files(
+    app: PrefixDispatcher, ovm: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    recording = await finished(ovm, client)
+    assert (await ovm.get(f"/recordings/{recording['id']}/stream")).status_code == 200
+    assert list(data_dir(app).glob("recordings/*/*.mp4"))
+
+    assert (await client.post("/_omnimeet/reset")).status_code == 204
+
+    assert not (data_dir(app) / "recordings").exists()

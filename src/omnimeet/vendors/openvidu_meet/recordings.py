@@ -107,6 +107,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     rooms = RoomService(ctx.clock)
     services = meeting_services(ctx)
     store = media.RecordingStore(ctx.settings.data_dir)
+    ctx.on_reset.append(store.clear)
     router = APIRouter(prefix="/recordings")
     caller = Depends(requires(ctx))
 
