@@ -7,7 +7,7 @@ import pytest
 from omnimeet.domain import tables
 from omnimeet.domain.errors import ErrorCode
 from omnimeet.domain.meeting_records import RoomKey
-from omnimeet.domain.recording_catalog import delete_recording, recordings_of_tenant
+from omnimeet.domain.recording_catalog import delete_finished, delete_recording, recordings_of_tenant
 from omnimeet.domain.states import RecordingStatus
 from omnimeet.platform.db import Database
 from tests.domain.conftest import FixedClock, MakePrincipal
@@ -67,3 +67,16 @@ def test_another_tenants_recording_is_not_found(world: World, make_principal: Ma
     error = world.fails(lambda tx: delete_recording(tx, API, "other", "rec-1"))
     assert (error.code, error.details) == (ErrorCode.NOT_FOUND, {"id": "rec-1"})
     assert len(world.run(lambda tx: recordings_of_tenant(tx, API, "acme"))) == 1
+
+
+def test_delete_finished_skips_unknown_ids_and_recordings_in_progress(world: World) -> None:
+    for room, recording in (("r1", "rec-1"), ("r2", "rec-2")):
+        world.run(lambda tx, r=room, c=recording: world.recordings.start(tx, RoomKey(API, r), c))
+    world.run(lambda tx: tx.update(tables.RECORDINGS, {"public_id": "rec-1"}, {"status": "ready"}))
+    world.run(lambda tx: tx.update(tables.RECORDINGS, {"public_id": "rec-2"}, {"status": "active"}))
+
+    ids = ["nope", "rec-1", "rec-2", "rec-1"]
+    deleted = world.run(lambda tx: delete_finished(tx, API, "acme", ids))
+
+    assert [r.public_id for r in deleted] == ["rec-1"]
+    assert [r.public_id for r in world.run(lambda tx: recordings_of_tenant(tx, API, "acme"))] == ["rec-2"]

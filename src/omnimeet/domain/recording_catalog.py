@@ -7,6 +7,8 @@ Deleting removes the row; a recording still in progress (``RECORDING_IN_PROGRESS
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import bindparam, select
 
 from omnimeet.domain import tables
@@ -60,3 +62,16 @@ def delete_recording(tx: Tx, api: str, tenant_id: str, recording_id: str) -> Rec
         )
     tx.delete(_REC, {"seq": recording.seq})
     return recording
+
+
+def delete_finished(tx: Tx, api: str, tenant_id: str, recording_ids: Iterable[str]) -> list[Recording]:
+    """Deletes each of the tenant's finished recordings among ``recording_ids`` (each id once) and returns
+    them; unknown ids and recordings still in progress are skipped."""
+    deleted = []
+    for recording_id in dict.fromkeys(recording_ids):
+        try:
+            deleted.append(delete_recording(tx, api, tenant_id, recording_id))
+        except DomainError as exc:
+            if exc.code not in (ErrorCode.NOT_FOUND, ErrorCode.CONFLICT):
+                raise
+    return deleted

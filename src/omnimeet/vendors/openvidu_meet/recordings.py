@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.meeting_records import Recording as StoredRecording
 from omnimeet.domain.meeting_records import RoomKey, active_session, find_room, lock_room
-from omnimeet.domain.recording_catalog import delete_recording, recordings_of_tenant
+from omnimeet.domain.recording_catalog import delete_finished, delete_recording, recordings_of_tenant
 from omnimeet.domain.rooms import RoomService
 from omnimeet.domain.states import RECORDING_IN_PROGRESS, RecordingStatus
 from omnimeet.domain.store import Tx
@@ -196,16 +196,9 @@ def build_router(ctx: AppContext) -> APIRouter:
         },
     )
     async def delete_recordings(body: RecordingIds, principal: Principal = caller) -> Response:
-        deleted: list[StoredRecording] = []
+        candidates = [i for i in body.recordingIds if mapping.is_possible_name(i)]
         with ctx.db.transaction() as tx:
-            for recording_id in dict.fromkeys(body.recordingIds):
-                if not mapping.is_possible_name(recording_id):
-                    continue
-                try:
-                    deleted.append(delete_recording(tx, API, principal.tenant_id, recording_id))
-                except DomainError as exc:
-                    if exc.code not in (ErrorCode.NOT_FOUND, ErrorCode.CONFLICT):
-                        raise
+            deleted = delete_finished(tx, API, principal.tenant_id, candidates)
         for recording in deleted:
             if recording.filename:
                 store.delete(recording.tenant_id, recording.filename)
