@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from omnimeet.platform.web import PrefixDispatcher
-from tests.contract.openapi import check_response, load_spec
+from tests.contract.clients import SpecCheckedClients
 from tests.vendors.openvidu_meet.support import BASE_URL, KEY_A, NOW
 
 MakeClient = Callable[..., httpx.AsyncClient]
@@ -25,13 +25,7 @@ def spec_checked() -> list[httpx.Response]:
 async def ovm_for(spec_checked: list[httpx.Response]) -> AsyncIterator[MakeClient]:
     """``ovm_for(app, key="...")``: a client with base URL ``.../openvidu/meet/api/v1`` sending
     ``X-API-KEY: <key>`` (no header with ``key=None``). The app's virtual clock is frozen at ``NOW``."""
-    spec = load_spec("openvidu-meet")
-    clients: list[httpx.AsyncClient] = []
-
-    async def check(response: httpx.Response) -> None:
-        await response.aread()
-        check_response(spec, response)
-        spec_checked.append(response)
+    clients = SpecCheckedClients("openvidu-meet", BASE_URL, spec_checked)
 
     def make(
         app: PrefixDispatcher, key: str | None = KEY_A, *, raise_app_exceptions: bool = True
@@ -40,18 +34,10 @@ async def ovm_for(spec_checked: list[httpx.Response]) -> AsyncIterator[MakeClien
         clock.freeze()
         clock.set(NOW)
         headers = {"X-API-KEY": key} if key is not None else {}
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions),
-            base_url=BASE_URL,
-            headers=headers,
-            event_hooks={"response": [check]},
-        )
-        clients.append(client)
-        return client
+        return clients.make(app, headers, raise_app_exceptions=raise_app_exceptions)
 
     yield make
-    for client in clients:
-        await client.aclose()
+    await clients.aclose()
 
 
 @pytest.fixture

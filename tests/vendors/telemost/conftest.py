@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from omnimeet.platform.web import PrefixDispatcher
-from tests.contract.openapi import check_response, load_spec
+from tests.contract.clients import SpecCheckedClients
 from tests.vendors.telemost.support import BASE_URL, RID, TOKEN_A
 
 MakeTelemostClient = Callable[..., httpx.AsyncClient]
@@ -26,30 +26,16 @@ async def telemost_for(spec_checked: list[httpx.Response]) -> AsyncIterator[Make
     """``telemost_for(app, token="...")``: a client with base URL ``.../telemost/v1/telemost-api`` and
     ``Authorization: OAuth <token>`` (no header at all with ``token=None``). With
     ``raise_app_exceptions=False`` a crash reaches the client as the app's 500 answer."""
-    spec = load_spec("telemost")
-    clients: list[httpx.AsyncClient] = []
-
-    async def check(response: httpx.Response) -> None:
-        await response.aread()
-        check_response(spec, response, headers=(RID,))
-        spec_checked.append(response)
+    clients = SpecCheckedClients("telemost", BASE_URL, spec_checked, headers=(RID,))
 
     def make(
         app: PrefixDispatcher, token: str | None = TOKEN_A, *, raise_app_exceptions: bool = True
     ) -> httpx.AsyncClient:
         headers = {"Authorization": f"OAuth {token}"} if token is not None else {}
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, raise_app_exceptions=raise_app_exceptions),
-            base_url=BASE_URL,
-            headers=headers,
-            event_hooks={"response": [check]},
-        )
-        clients.append(client)
-        return client
+        return clients.make(app, headers, raise_app_exceptions=raise_app_exceptions)
 
     yield make
-    for client in clients:
-        await client.aclose()
+    await clients.aclose()
 
 
 @pytest.fixture
