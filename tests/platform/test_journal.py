@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
+from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.context import AppContext
-from omnimeet.platform.journal import Journal, body_text, iso_time, mask
+from omnimeet.platform.journal import Journal, body_text, mask
 from omnimeet.platform.web import PrefixDispatcher
 from tests.conftest import client_for
 from tests.vendors.telemost.support import BASE_URL, RID, TOKEN_A, TOKEN_B
@@ -361,7 +362,7 @@ async def test_filter_since_an_entry_id(client: httpx.AsyncClient) -> None:
 
 @pytest.mark.usefixtures("four_requests")
 async def test_filter_since_a_time_on_the_virtual_clock(client: httpx.AsyncClient) -> None:
-    assert await ids(client, since=iso_time(START_MS + 1000)) == [2, 3, 4]  # at or after
+    assert await ids(client, since=iso_ms(START_MS + 1000)) == [2, 3, 4]  # at or after
     assert await ids(client, since="2026-11-23T18:00:01.001Z") == [3, 4]
     assert await ids(client, since="2026-11-23T21:00:02+03:00") == [3, 4]
     assert await ids(client, since="2026-11-23T18:00:02") == [3, 4]  # no zone: UTC

@@ -205,7 +205,7 @@ async def test_revoked_credential_gets_401_and_stays_revoked_in_permissive_mode(
         listed = (await client.get("/_omnimeet/principals")).json()["principals"]
         shown = await client.get(f"/_omnimeet/principals/{pid}")
     assert len(listed) == 1
-    from omnimeet.platform.control.state import iso_ms
+    from omnimeet.platform.clock import iso_ms
 
     assert listed[0]["revoked_at"] == iso_ms(revoked_at)  # the first revocation's time
     assert shown.json() == listed[0]

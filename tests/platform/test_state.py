@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from omnimeet.domain.tables import TENANTS, metadata
 from omnimeet.main import create_app
+from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.config import Settings
 from omnimeet.platform.context import AppContext
-from omnimeet.platform.control.state import iso_ms
 from omnimeet.platform.migrate import SCHEMA_HEAD
 from omnimeet.platform.web import PrefixDispatcher
 from tests.domain.seed import NOW, fill_every_table

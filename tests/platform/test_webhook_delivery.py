@@ -12,8 +12,8 @@ import pytest
 
 from omnimeet.domain.events import EventType
 from omnimeet.domain.tables import OUTBOX
+from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.web import PrefixDispatcher
-from omnimeet.platform.webhooks import iso_ms
 from tests.conftest import client_for
 from tests.platform.receiver import Receiver, running_receiver
 from tests.platform.webhook_support import (

@@ -3,6 +3,16 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def iso_ms(ms: int) -> str:
+    """``2026-11-23T18:00:00.000Z``: how the control API and omnimeet's own webhooks write times (exact to
+    the millisecond, UTC, with ``Z``)."""
+    moment = EPOCH + timedelta(milliseconds=ms)
+    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}.{ms % 1000:03d}Z"
 
 
 class VirtualClock:

@@ -20,9 +20,10 @@ import fnmatch
 import re
 from collections import deque
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from itertools import count
 from typing import Any, NamedTuple
+
+from omnimeet.platform.clock import iso_ms
 
 Headers = tuple[tuple[bytes, bytes], ...]
 
@@ -139,12 +140,6 @@ class Journal:
 # --- reading entries ------------------------------------------------------------------------------------
 
 
-def iso_time(ms: int) -> str:
-    """``2026-11-23T18:00:00.000Z``."""
-    moment = datetime.fromtimestamp(ms // 1000, UTC)
-    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}.{ms % 1000:03d}Z"
-
-
 def mask(value: str) -> str:
     """A secret header value cut to a short prefix: ``OAuth token-of-a`` -> ``OAuth tok…``. At most three
     characters of the secret, and no more than a quarter of it, stay visible."""
@@ -179,7 +174,7 @@ def render(entry: Entry) -> dict[str, Any]:
     """An entry as the control API shows it."""
     return {
         "id": entry.id,
-        "time": iso_time(entry.at_ms),
+        "time": iso_ms(entry.at_ms),
         "vendor": entry.vendor,
         "tenant": entry.tenant,
         "method": entry.method,

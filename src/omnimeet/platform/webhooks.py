@@ -21,13 +21,13 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from omnimeet.domain import outbox
 from omnimeet.domain.events import DomainEvent, EventType
 from omnimeet.domain.outbox import Attempt, Delivery, DeliveryStatus
 from omnimeet.domain.webhooks import DEFAULT_RULES, OutboxWriter, Target, WebhookRules
+from omnimeet.platform.clock import iso_ms
 
 if TYPE_CHECKING:
     import httpx
@@ -56,12 +56,6 @@ class WebhookFormat(WebhookRules, Protocol):
     def render(self, delivery: Delivery) -> Rendered:
         """The body and headers of ``delivery`` (its event name, neutral payload, secret, creation time)."""
         ...
-
-
-def iso_ms(ms: int) -> str:
-    """``2026-11-23T18:00:00.000Z``: the control API's time format."""
-    moment = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -334,6 +328,5 @@ __all__ = [
     "WebhookDispatcher",
     "WebhookFormat",
     "install_webhooks",
-    "iso_ms",
     "sign",
 ]

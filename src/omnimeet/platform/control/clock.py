@@ -14,20 +14,14 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from starlette.responses import JSONResponse, Response
 
 from omnimeet.domain.progression import MACHINES, MAX_SECONDS, Pace
+from omnimeet.platform.clock import EPOCH, iso_ms
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control.errors import ControlError, ControlErrorBody
 from omnimeet.platform.scheduler import meeting_services, run_due_work
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MAX_MS = 253_402_300_799_999
 """9999-12-31T23:59:59.999Z: the latest instant the clock accepts."""
 MAX_ADVANCE_SECONDS = 100 * 366 * 86_400
-
-
-def iso_ms(ms: int) -> str:
-    """``2026-11-23T18:00:00.000Z``."""
-    moment = EPOCH + timedelta(milliseconds=ms)
-    return f"{moment.strftime('%Y-%m-%dT%H:%M:%S')}.{ms % 1000:03d}Z"
 
 
 def to_ms(moment: datetime) -> int:

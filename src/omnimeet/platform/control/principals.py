@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from omnimeet.domain import tenancy
 from omnimeet.domain.tenancy import ALL, PrincipalInfo, PrincipalSpec, TenantSpec, credential_hash
+from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control.errors import ControlError, ControlErrorBody
-from omnimeet.platform.control.state import iso_ms
 
 ORG_PREFIX = "org_"
 """Tenant ids of named organisations (as the credentials file makes them): ``org_<organization>``."""

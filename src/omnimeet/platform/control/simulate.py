@@ -17,8 +17,8 @@ from starlette.responses import JSONResponse, Response
 from omnimeet.domain.meeting_records import Participant, Recording, RoomKey, RoomState, Session, is_expired
 from omnimeet.domain.rooms import Room
 from omnimeet.domain.states import RecordingStatus
+from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.context import AppContext
-from omnimeet.platform.control.clock import iso_ms
 from omnimeet.platform.control.errors import ControlError, ControlErrorBody
 from omnimeet.platform.scheduler import meeting_services
 

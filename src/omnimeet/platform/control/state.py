@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from sqlalchemy.sql import Executable
 from omnimeet.domain import admin
 from omnimeet.domain.errors import DomainError
 from omnimeet.domain.tables import metadata
-from omnimeet.platform.clock import VirtualClock
+from omnimeet.platform.clock import VirtualClock, iso_ms
 from omnimeet.platform.config import Settings
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control.errors import ControlError, domain_error_message
@@ -61,10 +60,6 @@ class StateDocument(BaseModel):
     )
 
     model_config = ConfigDict(populate_by_name=True, extra="forbid")
-
-
-def iso_ms(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 # --- export ----------------------------------------------------------------------------------------------

@@ -15,9 +15,9 @@ from omnimeet.domain import outbox
 from omnimeet.domain import webhooks as domain
 from omnimeet.domain.outbox import Attempt, Delivery, DeliveryStatus
 from omnimeet.domain.webhooks import Endpoint
+from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control.errors import ControlError, ControlErrorBody
-from omnimeet.platform.webhooks import iso_ms
 
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1, description="The row's id (a positive integer).")]
 """Ids are 64-bit keys: a larger number is a 400, never a driver overflow."""
