@@ -9,7 +9,7 @@ NOW = 1_700_000_000_000
 
 
 def fill_every_table(tx: Tx, tenant_id: str = "seeded") -> None:
-    """One connected graph of rows: tenant, principal, room, stream, session, participant, recording,
+    """One connected graph of rows: tenant, principal, theme, asset, room, stream, session, participant, recording,
     event, exception, invites (of a room and of an event), webhook endpoint, outbox and a webhook attempt."""
     tx.insert(
         t.TENANTS,
@@ -35,12 +35,42 @@ def fill_every_table(tx: Tx, tenant_id: str = "seeded") -> None:
             "revoked_at_ms": None,
         },
     )
+    theme = tx.insert(
+        t.THEMES,
+        {
+            "tenant_id": tenant_id,
+            "api": "telemost",
+            "public_id": f"theme-{tenant_id}",
+            "name": "Seeded theme",
+            "is_default": True,
+            "settings": "{}",
+            "created_at_ms": NOW,
+            "updated_at_ms": NOW,
+        },
+        returning="seq",
+    )
+    tx.insert(
+        t.ASSETS,
+        {
+            "tenant_id": tenant_id,
+            "api": "telemost",
+            "public_id": f"asset-{tenant_id}",
+            "kind": "logo",
+            "content_type": "image/png",
+            "size_bytes": 3,
+            "data": b"\x89PN",
+            "created_at_ms": NOW,
+            "updated_at_ms": NOW,
+            "settings": "{}",
+        },
+    )
     room = tx.insert(
         t.ROOMS,
         {
             "tenant_id": tenant_id,
             "api": "telemost",
             "public_id": f"room-{tenant_id}",
+            "theme_seq": theme,
             "waiting_room": False,
             "created_at_ms": NOW,
             "updated_at_ms": NOW,

@@ -57,6 +57,7 @@ def test_create_returns_what_is_stored(db: Database, rooms: RoomService, acme: P
         expires_at_ms=None,
         settings="{}",
         expired_at_ms=None,
+        theme_seq=None,
     )
     stored = _view(db, rooms, acme, "r1")
     assert stored == created

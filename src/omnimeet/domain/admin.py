@@ -7,10 +7,11 @@ added later without touching this module.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Integer, Table, bindparam, delete, insert, select
+from sqlalchemy import Boolean, Column, Integer, LargeBinary, Table, bindparam, delete, insert, select
 from sqlalchemy.sql import Executable
 
 from omnimeet.domain.errors import DomainError, ErrorCode
@@ -72,6 +73,10 @@ def _is_bool(column: Column[Any]) -> bool:
     return isinstance(column.type, Boolean)
 
 
+def _is_binary(column: Column[Any]) -> bool:
+    return isinstance(column.type, LargeBinary)
+
+
 def _is_int(column: Column[Any]) -> bool:
     return isinstance(column.type, Integer)  # BigInteger and the SQLite variant are Integers too
 
@@ -82,20 +87,32 @@ _PK_POSITIONS = {
     for table in TABLES_PARENT_FIRST
 }
 _BOOL_COLUMNS = {table.name: {c.name for c in table.c if _is_bool(c)} for table in TABLES_PARENT_FIRST}
+_BINARY_COLUMNS = {table.name: {c.name for c in table.c if _is_binary(c)} for table in TABLES_PARENT_FIRST}
+
+
+def _exported(value: Any, is_bool: bool, is_binary: bool) -> Any:
+    if value is None:
+        return None
+    if is_bool:
+        return bool(value)
+    if is_binary:
+        return base64.b64encode(bytes(value)).decode("ascii")
+    return value
 
 
 def export_tables(tx: Tx) -> TableRows:
     """Every domain table's rows, tables parent-first, rows in primary-key order (sorted here, so the order
-    does not depend on the database's collation); booleans as booleans."""
+    does not depend on the database's collation); booleans as booleans, bytes as base64 text."""
     out: TableRows = {}
     for table in TABLES_PARENT_FIRST:
         names = [c.name for c in table.c]
         booleans = _BOOL_COLUMNS[table.name]
+        binaries = _BINARY_COLUMNS[table.name]
         key = _PK_POSITIONS[table.name]
         rows = sorted(tx.fetch_all(_SELECTS[table.name]), key=lambda row: [row[i] for i in key])
         out[table.name] = [
             {
-                name: (bool(value) if name in booleans and value is not None else value)
+                name: _exported(value, name in booleans, name in binaries)
                 for name, value in zip(names, row, strict=True)
             }
             for row in rows
@@ -113,6 +130,12 @@ def _type_error(column: Column[Any], value: Any) -> str | None:
         return None if isinstance(value, bool) else "must be a boolean"
     if _is_int(column):
         return None if isinstance(value, int) and not isinstance(value, bool) else "must be an integer"
+    if _is_binary(column):
+        try:
+            base64.b64decode(value, validate=True) if isinstance(value, str) else None
+        except ValueError:
+            return "must be base64 text"
+        return None if isinstance(value, str) else "must be base64 text"
     return None if isinstance(value, str) else "must be a string"
 
 
@@ -152,6 +175,8 @@ def _normalized(table: Table, name: str, index: int, row: Any) -> dict[str, Any]
             if error is not None:
                 problem = f"{name}[{index}].{column.name} {error}"
                 raise DomainError(ErrorCode.INVALID, "state", problem=problem)
+            if value is not None and _is_binary(column):
+                value = base64.b64decode(value)
         out[column.name] = value
     return out
 

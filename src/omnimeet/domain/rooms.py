@@ -41,6 +41,7 @@ class Room:
     expires_at_ms: int | None
     settings: str
     expired_at_ms: int | None
+    theme_seq: int | None
 
     @classmethod
     def from_row(cls, row: Row) -> Room:
@@ -104,6 +105,7 @@ EDITABLE_ROOM_FIELDS = frozenset(
         "expires_at_ms",
         "settings",
         "owner_id",
+        "theme_seq",
     }
 )
 EDITABLE_STREAM_FIELDS = frozenset(

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -110,6 +111,54 @@ class RoomRow(Base):
     settings: Mapped[str] = _settings()
     expired_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     """When the room's expiry was processed (its ``room.expired`` event written); None while open."""
+    theme_seq: Mapped[int | None] = mapped_column(
+        SeqType, ForeignKey("themes.seq", ondelete="SET NULL"), nullable=True, index=True
+    )
+    """The room's theme (branding), if any."""
+
+
+class ThemeRow(Base):
+    """A named look for rooms (colours, texts, logos in ``settings``); one of an API's themes per tenant may
+    be the default that new rooms get."""
+
+    __tablename__ = "themes"
+    __table_args__ = (UniqueConstraint("tenant_id", "api", "name"), UniqueConstraint("api", "public_id"))
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    settings: Mapped[str] = _settings()
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class AssetRow(Base):
+    """A stored file (a logo, a user's upload). ``data`` is NULL while an upload is only announced;
+    ``expires_at_ms`` is set while the asset is temporary (removed once it passes)."""
+
+    __tablename__ = "assets"
+    __table_args__ = (UniqueConstraint("api", "public_id"), Index(None, "tenant_id", "api", "seq"))
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    public_id: Mapped[str] = mapped_column(String(255), nullable=False)
+    """The asset's key or id, as the owning API names it."""
+    owner_ref: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    """Who or what the asset belongs to (a user, a room, a theme), as the owning API names it."""
+    kind: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    namespace: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    content_type: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    settings: Mapped[str] = _settings()
 
 
 class LiveStreamRow(Base):
@@ -339,6 +388,8 @@ TENANTS = _table(TenantRow)
 PRINCIPALS = _table(PrincipalRow)
 ROOMS = _table(RoomRow)
 LIVE_STREAMS = _table(LiveStreamRow)
+THEMES = _table(ThemeRow)
+ASSETS = _table(AssetRow)
 MEETING_SESSIONS = _table(MeetingSessionRow)
 PARTICIPANTS = _table(ParticipantRow)
 RECORDINGS = _table(RecordingRow)

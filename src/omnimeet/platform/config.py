@@ -55,6 +55,13 @@ class Settings(BaseSettings):
             "Scheme and host of OpenVidu Meet room URLs (`<url>/meet/<roomName>/?secret=<10 hex>`)."
         ),
     )
+    vonage_meetings_url: str = Field(
+        default="https://meetings.vonage.com",
+        description=(
+            "Scheme and host of Vonage Meetings room URLs (`<url>/<meeting_code>` for guests, "
+            "`<url>/?room_token=<meeting_code>&participant_token=<JWT>` for hosts)."
+        ),
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         description="Largest request body accepted; larger bodies get 413 in the vendor's error format.",

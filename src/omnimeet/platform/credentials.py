@@ -13,6 +13,11 @@ Example (YAML)::
         organization: acme           # omit or null: a personal account outside any organisation
         scopes: ["*"]                # or the vendor's scope names
         label: Acme admin
+      - api: vonage                  # clients sign a JWT per request:
+        credential: <application id> #   the credential is the id the token names,
+        public_key: |                #   and the key checks the token's signature
+          -----BEGIN PUBLIC KEY-----
+          ...
 """
 
 from __future__ import annotations
@@ -41,6 +46,9 @@ class PrincipalEntry(BaseModel):
     organization: str | None = None
     scopes: list[str] = Field(default_factory=lambda: [ALL])
     label: str | None = None
+    public_key: str | None = None
+    """PEM public key that verifies the principal's signed tokens, for APIs whose clients sign each request
+    (Vonage: the application's RS256 key); the credential is then the id the token names."""
 
 
 class CredentialsFile(BaseModel):
@@ -55,6 +63,13 @@ class CredentialsFile(BaseModel):
 
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return cls.model_validate(data)
+
+    def public_key(self, api: str, credential: str) -> str | None:
+        """The registered public key of ``credential`` in ``api``, if any."""
+        for entry in self.principals:
+            if entry.api == api and entry.credential == credential:
+                return entry.public_key
+        return None
 
     def specs(self) -> tuple[list[TenantSpec], list[PrincipalSpec]]:
         """Tenants and principals to provision; a principal without an organisation gets a personal tenant."""

@@ -13,7 +13,23 @@ from omnimeet.vendors.openvidu_meet import mapping
 
 def room_with(settings: str) -> Room:
     return Room(
-        1, "t", "openvidu-meet", "r", None, None, None, None, None, False, None, 0, 0, None, settings, None
+        1,
+        "t",
+        "openvidu-meet",
+        "r",
+        None,
+        None,
+        None,
+        None,
+        None,
+        False,
+        None,
+        0,
+        0,
+        None,
+        settings,
+        None,
+        None,
     )
 
 
