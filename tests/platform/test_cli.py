@@ -331,7 +331,9 @@ def test_serve_with_a_bad_seed_file_exits_with_2(
         (["--vendor-port", "=9001"], "expected VENDOR=PORT"),
         (
             ["--vendor-port", "skype=9001"],
-            "--vendor-port: unknown vendor 'skype' (known: telemost, openvidu-meet)",
+            "--vendor-port: unknown vendor 'skype' (known: "
+            + ", ".join(plugin.name for plugin in vendor_mounts())
+            + ")",
         ),
         (["--vendor-port", "telemost=9001", "--vendor-port", "telemost=9002"], "a vendor is given twice"),
         (["--port", "9001", "--vendor-port", "telemost=9001"], "must differ from the others and from --port"),
