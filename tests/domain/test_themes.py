@@ -138,7 +138,10 @@ def test_delete_in_use_needs_force(
         rooms.create(tx, acme, "r2", {"theme_seq": theme.seq})
         assert themes.rooms_using(tx, theme) == 2
     error = _error(db, lambda tx: themes.delete(tx, acme, "t1"))
-    assert (error.code, error.details) == (ErrorCode.CONFLICT, {"field": "in_use", "id": "t1", "rooms": 2})
+    assert (error.code, error.details) == (
+        ErrorCode.CONFLICT,
+        {"field": "in_use", "id": "t1", "rooms": 2, "is_default": False},
+    )
     with db.transaction() as tx:
         themes.delete(tx, acme, "t1", force=True)
     assert count_rows(db, ThemeRow) == 0
@@ -149,3 +152,25 @@ def test_delete_in_use_needs_force(
     with db.transaction() as tx:
         themes.delete(tx, acme, "t2")
     assert count_rows(db, ThemeRow) == 0
+
+
+def test_force_delete_moves_rooms_to_the_default(
+    db: Database, themes: ThemeService, acme: Principal, clock: FixedClock
+) -> None:
+    doomed = _create(db, themes, acme, "t1", "blue")
+    default = _create(db, themes, acme, "t2", "red")
+    rooms = RoomService(clock)
+    with db.transaction() as tx:
+        themes.set_default(tx, acme, "t2")
+        rooms.create(tx, acme, "r1", {"theme_seq": doomed.seq})
+        rooms.create(tx, acme, "r2", {"theme_seq": default.seq})
+    error = _error(db, lambda tx: themes.delete(tx, acme, "t2"))
+    assert error.details == {"field": "in_use", "id": "t2", "rooms": 1, "is_default": True}
+    with db.transaction() as tx:
+        themes.delete(tx, acme, "t1", force=True)
+        assert rooms.get(tx, acme, "r1").theme_seq == default.seq
+    with db.transaction() as tx:
+        themes.delete(tx, acme, "t2", force=True)
+        assert rooms.get(tx, acme, "r1").theme_seq is None
+        assert rooms.get(tx, acme, "r2").theme_seq is None
+        assert themes.default_theme(tx, acme) is None

@@ -160,14 +160,24 @@ class ThemeService:
         return theme
 
     def delete(self, tx: Tx, principal: Principal, public_id: str, force: bool = False) -> Theme:
-        """Deletes the theme. While rooms use it, that is ``CONFLICT`` (``field='in_use'``, ``rooms=<n>``)
-        unless ``force``, which leaves those rooms without a theme."""
+        """Deletes the theme. While rooms use it or it is the default, that is ``CONFLICT``
+        (``field='in_use'``, ``rooms=<n>``, ``is_default=<bool>``) unless ``force``: then its rooms get the
+        tenant's default theme (none when the deleted theme was the default)."""
         theme = self.get(tx, principal, public_id)
         in_use = self.rooms_using(tx, theme)
-        if in_use and not force:
-            raise DomainError(ErrorCode.CONFLICT, "theme", field="in_use", id=public_id, rooms=in_use)
+        if (in_use or theme.is_default) and not force:
+            raise DomainError(
+                ErrorCode.CONFLICT,
+                "theme",
+                field="in_use",
+                id=public_id,
+                rooms=in_use,
+                is_default=theme.is_default,
+            )
         if in_use:
-            tx.update(_R, {"theme_seq": theme.seq}, {"theme_seq": None})
+            default = None if theme.is_default else self.default_theme(tx, principal)
+            fallback = None if default is None else default.seq
+            tx.update(_R, {"theme_seq": theme.seq}, {"theme_seq": fallback})
         tx.delete(_T, {"seq": theme.seq})
         return theme
 
