@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, select
 
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
@@ -135,6 +135,13 @@ def _check_editable(changes: Mapping[str, Any], allowed: frozenset[str], entity:
         raise DomainError(ErrorCode.INVALID, entity, field=sorted(unknown)[0])
 
 
+def _tenant_rooms(principal: Principal, theme_seq: int | None) -> list[ColumnElement[bool]]:
+    conditions = [_R.c.tenant_id == principal.tenant_id, _R.c.api == principal.api]
+    if theme_seq is not None:
+        conditions.append(_R.c.theme_seq == theme_seq)
+    return conditions
+
+
 class RoomService:
     """Creates, reads, changes and deletes rooms within the caller's tenant."""
 
@@ -198,6 +205,40 @@ class RoomService:
         """Every room of the principal's tenant in its API, oldest first (expired ones included)."""
         rows = tx.fetch_all(_ROOMS_OF_TENANT, {"tenant_id": principal.tenant_id, "api": principal.api})
         return [Room.from_row(row) for row in rows]
+
+    def page(
+        self,
+        tx: Tx,
+        principal: Principal,
+        size: int,
+        start_seq: int | None = None,
+        end_seq: int | None = None,
+        theme_seq: int | None = None,
+    ) -> list[Room]:
+        """Up to ``size`` rooms of the principal's tenant in its API, in ``seq`` order (keyset paging, one
+        bounded query): those from ``start_seq`` on, up to ``end_seq`` (both inclusive); with ``end_seq``
+        alone, the last ``size`` rooms up to it. ``theme_seq``: only the rooms of that theme."""
+        if size < 1:
+            return []
+        stmt = select(_R).where(*_tenant_rooms(principal, theme_seq))
+        if start_seq is not None:
+            stmt = stmt.where(_R.c.seq >= start_seq)
+        if end_seq is not None:
+            stmt = stmt.where(_R.c.seq <= end_seq)
+        if start_seq is None and end_seq is not None:
+            rows = tx.fetch_all(stmt.order_by(_R.c.seq.desc()).limit(size))
+            rows.reverse()
+        else:
+            rows = tx.fetch_all(stmt.order_by(_R.c.seq).limit(size))
+        return [Room.from_row(row) for row in rows]
+
+    def count(self, tx: Tx, principal: Principal, theme_seq: int | None = None) -> int:
+        """How many rooms the principal's tenant has in its API (of the theme ``theme_seq``, when given)."""
+        stmt: Select[tuple[int]] = (
+            select(func.count()).select_from(_R).where(*_tenant_rooms(principal, theme_seq))
+        )
+        row = tx.fetch_one(stmt)
+        return int(row[0]) if row else 0
 
     def live_streams(self, tx: Tx, room: Room) -> list[LiveStream]:
         return [LiveStream(*row) for row in tx.fetch_all(_STREAMS_OF_ROOM, {"room_seq": room.seq})]
