@@ -2,7 +2,8 @@
 and ``RulesFor``, which resolves an API's rules per room.
 
 The hooks: the public ids of new sessions, participants and recordings; what happens once a session starts;
-whether a room expires (and when) or its session ends after the last participant leaves; and the size and
+whether a room expires (and when) or its session ends after the last participant leaves, and the expiry it
+keeps while in use; and the size and
 file name of a stopped recording (``RecordingFile``; default: 1 Mbit/s of the duration, ``<id>.mp4``).
 """
 
@@ -49,6 +50,11 @@ class MeetingRules(Protocol):
 
     def expiry_after_last_leave_ms(self, room: Room) -> int | None:
         """How long after its last participant leaves the room expires; None: it does not."""
+        return None
+
+    def expiry_while_in_use_ms(self, room: Room) -> int | None:
+        """For a room that expires after its last participant leaves: the expiry it keeps while people are
+        in it (a hard limit, which the expiry after use never passes); None: none while in use."""
         return None
 
     def end_session_when_empty(self, room: Room) -> bool:

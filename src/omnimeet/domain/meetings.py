@@ -4,8 +4,9 @@ A room has at most one active session. Joining a room without one starts it; end
 present participant leave and stops its recordings. A room whose ``expires_at_ms`` has passed (or whose
 expiry was processed, ``expired_at_ms``) takes no new session and no new participant. When the last
 participant leaves, the session stays active by default (the control API or a vendor route ends it), and
-the vendor's rules may set the room to expire some time later (Vonage's instant rooms: ten minutes); a
-participant joining again clears that expiry.
+the vendor's rules may set the room to expire some time later (Vonage's instant rooms: ten minutes), also
+when a session ends with people in it; a participant joining again clears that expiry, back to the one the
+rules keep while the room is in use (a hard limit, which the expiry after use never passes), if any.
 
 Every change publishes a ``DomainEvent`` through the service's ``EventSink`` in the same unit of work.
 Rooms are locked (``FOR UPDATE`` on PostgreSQL) before their sessions or participants change, so two
@@ -130,7 +131,12 @@ class MeetingService:
         session = active_session(tx, room)
         if session is None:
             raise DomainError(ErrorCode.NOT_FOUND, "session", room_id=room.public_id)
-        return self._end(tx, room, session, self.clock.now_ms())
+        now = self.clock.now_ms()
+        emptied = bool(self._present(tx, session))
+        ended = self._end(tx, room, session, now)
+        if emptied:
+            self._emptied(tx, room, now)
+        return ended
 
     # --- participants ----------------------------------------------------------------------------
 
@@ -162,9 +168,11 @@ class MeetingService:
         if room.max_participants is not None and present >= room.max_participants:
             raise DomainError(ErrorCode.LIMIT_REACHED, "participant", limit=room.max_participants)
         if room.expires_at_ms is not None and rules.expiry_after_last_leave_ms(room) is not None:
-            # The room was due to expire because it was empty; someone is back.
-            tx.update(_R, {"seq": room.seq}, {"expires_at_ms": None})
-            room.expires_at_ms = None
+            # The room was due to expire because it was empty; someone is back (a hard limit stays).
+            standing = rules.expiry_while_in_use_ms(room)
+            if standing != room.expires_at_ms:
+                tx.update(_R, {"seq": room.seq}, {"expires_at_ms": standing})
+                room.expires_at_ms = standing
         if session is None:
             session = self._start(tx, room, now, None)
         role = role or DEFAULT_ROLE
@@ -202,10 +210,7 @@ class MeetingService:
         count = tx.fetch_one(_PRESENT_COUNT, {"session_seq": session.seq})
         if count is not None and int(count[0]) == 0 and session.status == SessionStatus.ACTIVE:
             rules = self.rules_for(room.api)
-            after = rules.expiry_after_last_leave_ms(room)
-            if after is not None:
-                tx.update(_R, {"seq": room.seq}, {"expires_at_ms": now + after})
-                room.expires_at_ms = now + after
+            self._emptied(tx, room, now)
             if rules.end_session_when_empty(room):
                 self._end(tx, room, session, now)
         return participant
@@ -237,6 +242,20 @@ class MeetingService:
     def _check_open(self, room: Room, now: int) -> None:
         if is_expired(room, now):
             raise DomainError(ErrorCode.CONFLICT, "room", reason="expired", id=room.public_id)
+
+    def _emptied(self, tx: Tx, room: Room, now: int) -> None:
+        """The last participant has just left: the room expires some time later if the rules say so (never
+        past the expiry it keeps while in use)."""
+        rules = self.rules_for(room.api)
+        after = rules.expiry_after_last_leave_ms(room)
+        if after is None:
+            return
+        until = now + after
+        limit = rules.expiry_while_in_use_ms(room)
+        if limit is not None:
+            until = min(until, limit)
+        tx.update(_R, {"seq": room.seq}, {"expires_at_ms": until})
+        room.expires_at_ms = until
 
     def _present(self, tx: Tx, session: Session) -> list[Participant]:
         rows = tx.fetch_all(_PRESENT, {"session_seq": session.seq})
