@@ -84,6 +84,12 @@ _ROOMS_DUE = (
 _ANY_ROOM_DUE = (
     select(_R.c.seq).where(_R.c.expires_at_ms <= bindparam("now"), _R.c.expired_at_ms.is_(None)).limit(1)
 )
+_EVER_IN_ROOM = (
+    select(_P, _S.c.public_id)
+    .join(_S, _S.c.seq == _P.c.session_seq)
+    .where(_S.c.room_seq == bindparam("room_seq"))
+    .order_by(_P.c.seq)
+)
 _SESSION_BY_SEQ = select(_S).where(_S.c.seq == bindparam("seq"))
 _PARTICIPANT_WIDTH = len(_P.c)
 
@@ -112,6 +118,12 @@ class MeetingService:
         session = active_session(tx, room)
         present = self._present(tx, session) if session is not None else []
         return RoomState(room, session, present, self.recordings.of_room(tx, room))
+
+    def participants_ever(self, tx: Tx, ref: RoomRef) -> list[Participant]:
+        """Everyone who was ever in one of the room's sessions (those who left too), in order of joining."""
+        room = find_room(tx, ref)
+        rows = tx.fetch_all(_EVER_IN_ROOM, {"room_seq": room.seq})
+        return [Participant.from_row(row[:_PARTICIPANT_WIDTH], row[_PARTICIPANT_WIDTH]) for row in rows]
 
     # --- sessions --------------------------------------------------------------------------------
 

@@ -62,6 +62,39 @@ class Settings(BaseSettings):
             "`<url>/?room_token=<meeting_code>&participant_token=<JWT>` for hosts)."
         ),
     )
+    sourcefuse_jwt_secret: str = Field(
+        default="omnimeet-sourcefuse-jwt-secret",
+        description="SourceFuse, strict mode: the HS256 secret of bearer tokens (the service's JWT_SECRET).",
+    )
+    sourcefuse_jwt_issuer: str = Field(
+        default="sourcefuse",
+        description="SourceFuse, strict mode: the `iss` bearer tokens must carry (the service's JWT_ISSUER).",
+    )
+    sourcefuse_time_to_start_minutes: int = Field(
+        default=30,
+        ge=0,
+        description="SourceFuse: how many minutes before its schedule time a scheduled meeting takes tokens.",
+    )
+    sourcefuse_vonage_api_key: str = Field(
+        default="47000001",
+        description="SourceFuse: the Vonage Video API key (project id) in session ids, tokens and archives.",
+    )
+    sourcefuse_vonage_api_secret: str = Field(
+        default="omnimeet-vonage-api-secret",
+        description="SourceFuse: the Vonage Video API secret that signs tokens.",
+    )
+    sourcefuse_aws_access_key_id: str = Field(
+        default="omnimeet-aws-access-key",
+        description="SourceFuse: the AWS key of an S3 upload target (empty: storage target 500).",
+    )
+    sourcefuse_aws_secret_access_key: str = Field(
+        default="omnimeet-aws-secret-key",
+        description="SourceFuse: the AWS secret of an S3 upload target (empty: storage target 500).",
+    )
+    sourcefuse_azure_account_key: str = Field(
+        default="omnimeet-azure-account-key",
+        description="SourceFuse: the Azure account key of an upload target (empty: storage target 500).",
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         description="Largest request body accepted; larger bodies get 413 in the vendor's error format.",
