@@ -26,6 +26,11 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 OPENAPI_DIR = Path(__file__).resolve().parents[2] / "openapi"
+PATH_ALIASES: dict[str, tuple[tuple[str, str], ...]] = {
+    "vonage": (("/vonage/beta/meetings/", "/vonage/v1/meetings/"),),
+}
+"""Per document: URL path prefixes a vendor also serves under another base, and the documented base they
+stand for (Vonage serves every route under ``/beta/meetings`` too; only ``/v1/meetings`` is documented)."""
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -61,9 +66,10 @@ class ResponseSpec:
 class Spec:
     """An OpenAPI 3.1 document, loaded once, with a schema registry for validating bodies."""
 
-    def __init__(self, document: dict[str, Any], uri: str) -> None:
+    def __init__(self, document: dict[str, Any], uri: str, aliases: tuple[tuple[str, str], ...] = ()) -> None:
         assert str(document.get("openapi", "")).startswith("3.1"), "only OpenAPI 3.1 documents"
         self.document = document
+        self.aliases = aliases
         self.uri = uri
         resource = Resource.from_contents(document, default_specification=DRAFT202012)
         self.registry: Registry[Any] = Registry().with_resource(uri, resource)
@@ -77,6 +83,9 @@ class Spec:
     def template_for(self, path: str) -> str | None:
         """The path template that ``path`` (a template itself, or a concrete URL path) belongs to."""
         path = urlsplit(path).path
+        for alias, documented in self.aliases:
+            if path.startswith(alias):
+                path = documented + path[len(alias) :]
         paths: dict[str, Any] = self.document.get("paths", {})
         candidates: list[str] = [path]
         candidates += [
@@ -124,7 +133,7 @@ class Spec:
 def load_spec(vendor: str = "telemost") -> Spec:
     path = OPENAPI_DIR / f"{vendor}.yaml"
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return Spec(document, f"urn:omnimeet:openapi:{vendor}")
+    return Spec(document, f"urn:omnimeet:openapi:{vendor}", PATH_ALIASES.get(vendor, ()))
 
 
 def select_response(operation: Operation, status: int) -> ResponseSpec:
