@@ -71,7 +71,6 @@ IsoDate = Annotated[
     AfterValidator(_date),
     Field(default=None, json_schema_extra={"format": "date-time"}, examples=["2030-01-30T00:47:04.000Z"]),
 ]
-Text = Annotated[str, AfterValidator(_no_nul)]
 CallbackUrl = Annotated[
     str | None, AfterValidator(_no_nul), Field(default=None, pattern=CALLBACK_URL_PATTERN, max_length=2048)
 ]
@@ -128,15 +127,15 @@ class CreateRoom(Body):
 
     model_config = ConfigDict(title="CreateRoomDetails")
 
-    display_name: Annotated[Text, Field(min_length=1, max_length=MAX_DISPLAY_NAME)]
-    metadata: Annotated[Text | None, Field(default=None, max_length=MAX_METADATA)]
+    display_name: Annotated[str, Field(min_length=1, max_length=MAX_DISPLAY_NAME), AfterValidator(_no_nul)]
+    metadata: Annotated[str | None, Field(default=None, max_length=MAX_METADATA), AfterValidator(_no_nul)]
     type: RoomType = "instant"
     expires_at: IsoDate
     recording_options: RecordingOptions = Field(default_factory=RecordingOptions)
     expire_after_use: bool = Field(
         default=False, description="Close a long_term room ten minutes after its last participant leaves."
     )
-    theme_id: Annotated[Text | None, Field(default=None, max_length=128)]
+    theme_id: Annotated[str | None, Field(default=None, max_length=128), AfterValidator(_no_nul)]
     join_approval_level: JoinApprovalLevel = "none"
     initial_join_options: InitialJoinOptions = Field(default_factory=InitialJoinOptions)
     callback_urls: CallbackUrls | None = None
@@ -151,7 +150,11 @@ class UpdateDetails(Body):
 
     expires_at: IsoDate
     expire_after_use: bool | None = None
-    theme_id: Annotated[Text | None, Field(default=None, max_length=128, description="null: no theme.")]
+    theme_id: Annotated[
+        str | None,
+        Field(default=None, max_length=128, description="null: no theme."),
+        AfterValidator(_no_nul),
+    ]
     join_approval_level: JoinApprovalLevel | None = None
     callback_urls: CallbackUrls | None = None
     available_features: AvailableFeatures | None = None
