@@ -63,7 +63,7 @@ class Settings(BaseSettings):
         ),
     )
     sourcefuse_jwt_secret: str = Field(
-        default="omnimeet-sourcefuse-jwt-secret",
+        default="omnimeet-sourcefuse-jwt-secret-for-hs256",
         description="SourceFuse, strict mode: the HS256 secret of bearer tokens (the service's JWT_SECRET).",
     )
     sourcefuse_jwt_issuer: str = Field(
