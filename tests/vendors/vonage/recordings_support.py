@@ -9,15 +9,38 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from tests.vendors.vonage.support import CONTROL
+from omnimeet.platform.web import PrefixDispatcher
+from tests.vendors.vonage.support import APP_A, BETA_URL, CONTROL, app_jwt
 
 SIMULATE = f"{CONTROL}/vendors/vonage"
+UUID4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+LATER_ISO = "2027-01-30T00:47:04.000Z"
+"""A long_term expiry within a year of NOW."""
+LATER_MS = 1_801_270_024_000
 SESSION_ID = re.compile(r"^1_MX4[A-Za-z0-9_-]+$")
 PRESIGNED = re.compile(
     r"^http://omnimeet\.test/vonage/recordings/(?P<account>\d{8})/(?P<id>[0-9a-f-]{36})/archive\.mp4"
     r"\?AWSAccessKeyId=ASIA[A-Z2-7]{16}&Expires=(?P<expires>\d+)&Signature=[A-Za-z0-9%]+"
     r"&response-content-disposition=attachment%3B%20filename%3D%22[^&]+%22&response-content-type=video%2Fmp4$"
 )
+
+
+async def create_room(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    """POST /rooms (``display_name`` defaults to ``my_test_room``); asserts the 201 and gives the room."""
+    fields.setdefault("display_name", "my_test_room")
+    response = await client.post("/rooms", json=fields)
+    assert response.status_code == 201, response.text
+    room: dict[str, Any] = response.json()
+    return room
+
+
+def beta(app: PrefixDispatcher, application_id: str = APP_A) -> httpx.AsyncClient:
+    """A plain client of ``/vonage/beta/meetings`` (not in the OpenAPI document), as the application."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url=BETA_URL,
+        headers={"Authorization": f"Bearer {app_jwt(application_id)}"},
+    )
 
 
 async def control(client: httpx.AsyncClient, method: str, path: str, status: int = 200, **kw: Any) -> Any:

@@ -7,7 +7,7 @@ import pytest
 
 from omnimeet.platform.web import PrefixDispatcher
 from tests.vendors.vonage.conftest import MakeClient
-from tests.vendors.vonage.rooms_support import beta
+from tests.vendors.vonage.recordings_support import beta
 from tests.vendors.vonage.support import UNAUTHORIZED, assert_answer
 
 pytestmark = pytest.mark.anyio
