@@ -11,7 +11,7 @@ import jwt
 
 from omnimeet.platform.web import PrefixDispatcher
 from omnimeet.vendors.vonage.auth import API
-from tests.vendors.vonage.support import APP_A, CONTROL, MINUTE_MS, NOW, NOW_ISO, PUBLIC_URL, ROOT, app_jwt
+from tests.vendors.vonage.support import APP_A, CONTROL, MINUTE_MS, NOW, NOW_ISO, PUBLIC_URL, ROOT
 
 INSTANT_EXPIRY_ISO = "2026-12-01T09:10:00.000Z"
 """NOW + 10 minutes: when an instant room made at NOW expires."""
@@ -92,17 +92,8 @@ def assert_well_formed(room: dict[str, Any], issued_ms: int = NOW) -> None:
 
 
 def control(app: PrefixDispatcher) -> httpx.AsyncClient:
-    """A plain client of the app (control plane, ``/beta`` routes): nothing is checked against the spec."""
+    """A plain client of the app (for the control plane): nothing is checked against the spec."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=ROOT)
-
-
-def beta(app: PrefixDispatcher, application_id: str = APP_A) -> httpx.AsyncClient:
-    """A plain client of ``/vonage/beta/meetings`` calling as the application."""
-    return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url=f"{ROOT}/vonage/beta/meetings",
-        headers={"Authorization": f"Bearer {app_jwt(application_id)}"},
-    )
 
 
 async def advance(app: PrefixDispatcher, ms: int) -> None:

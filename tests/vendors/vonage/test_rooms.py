@@ -15,14 +15,13 @@ from tests.vendors.vonage.rooms_support import (
     LATER_ISO,
     advance,
     assert_well_formed,
-    beta,
     create_long_term,
     create_room,
     expected_room,
     make_theme,
     set_default_theme,
 )
-from tests.vendors.vonage.support import APP_B, MINUTE_MS, assert_answer, error
+from tests.vendors.vonage.support import APP_B, BETA_URL, MINUTE_MS, assert_answer, error
 
 pytestmark = pytest.mark.anyio
 
@@ -269,11 +268,13 @@ async def test_get_a_room(vonage: httpx.AsyncClient) -> None:
     assert_answer(await vonage.get(f"/rooms/{room['id']}"), 200, room)
 
 
-async def test_get_through_the_beta_base(app: PrefixDispatcher, vonage: httpx.AsyncClient) -> None:
+async def test_get_through_the_beta_base(
+    app: PrefixDispatcher, vonage: httpx.AsyncClient, vonage_for: MakeClient
+) -> None:
     room = await create_room(vonage)
-    async with beta(app) as client:
-        assert_answer(await client.get(f"/rooms/{room['id']}"), 200, room)
-        created = await client.post("/rooms", json={"display_name": "beta"})
+    client = vonage_for(app, base_url=BETA_URL)
+    assert_answer(await client.get(f"/rooms/{room['id']}"), 200, room)
+    created = await client.post("/rooms", json={"display_name": "beta"})
     assert created.status_code == 201
     assert_answer(await vonage.get(f"/rooms/{created.json()['id']}"), 200, created.json())
 
