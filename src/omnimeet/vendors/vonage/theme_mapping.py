@@ -28,7 +28,8 @@ OBJECTS_PATH = "/_s3/logos"
 
 def request_base(request: Request) -> str:
     """The mount's absolute URL as the client reached it (``http://host:port/vonage``)."""
-    return str(request.base_url).rstrip("/")
+    root = str(request.scope.get("root_path", ""))
+    return str(request.url.replace(path=root or "/", query="", fragment="")).rstrip("/")
 
 
 def object_url(base: str, key: str) -> str:
