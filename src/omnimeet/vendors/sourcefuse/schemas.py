@@ -11,7 +11,7 @@ DateInput = str | float | None
 
 
 class _Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
 
 class SessionCreate(_Open):
