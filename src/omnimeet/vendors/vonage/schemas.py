@@ -72,7 +72,7 @@ IsoDate = Annotated[
     Field(default=None, json_schema_extra={"format": "date-time"}, examples=["2030-01-30T00:47:04.000Z"]),
 ]
 CallbackUrl = Annotated[
-    str | None, AfterValidator(_no_nul), Field(default=None, pattern=CALLBACK_URL_PATTERN, max_length=2048)
+    str | None, Field(default=None, pattern=CALLBACK_URL_PATTERN, max_length=2048), AfterValidator(_no_nul)
 ]
 
 
@@ -171,7 +171,7 @@ class UpdateRoom(Body):
     model_config = ConfigDict(title="UpdateRoomRequest")
 
     update_details: UpdateDetails | None = None
-    update_options: UpdateDetails | SkipJsonSchema[None] = Field(
+    update_options: UpdateDetails | None = Field(
         default=None,
         description="The same changes as the Node SDK sends them (when update_details is absent).",
     )
