@@ -60,20 +60,25 @@ def boundary_of(content_type: str) -> str | None:
 def parse_parts(body: bytes, boundary: str) -> list[Part] | None:
     """The parts of a multipart body in order; None when it is malformed."""
     delimiter = b"--" + boundary.encode("latin-1")
-    chunks = body.split(delimiter)
-    if len(chunks) < 3:
-        return None
+    if body.startswith(delimiter):
+        rest = body[len(delimiter) :]
+    else:  # a preamble, ignored, ends with the first delimiter on a line of its own
+        start = body.find(b"\r\n" + delimiter)
+        if start < 0:
+            return None
+        rest = body[start + 2 + len(delimiter) :]
     parts: list[Part] = []
-    for chunk in chunks[1:]:
+    # Each part's data ends at CRLF + delimiter; the last delimiter is followed by "--".
+    for chunk in rest.split(b"\r\n" + delimiter):
         if chunk.startswith(b"--"):
             return parts
         if not chunk.startswith(b"\r\n"):
             return None
         head, separator, data = chunk[2:].partition(b"\r\n\r\n")
         if not separator:
-            return None
-        if data.endswith(b"\r\n"):
-            data = data[:-2]
+            if head.strip():
+                return None
+            data = b""  # a part without headers ends right after its blank line
         part = _part(head.decode("utf-8", "replace"), data)
         if part is None:
             return None
