@@ -41,6 +41,17 @@ CONFLICT = error(
     "`theme_name already exists in application` or `short_company_url already exists in application`."
 )
 IN_USE = error("The theme is used by rooms or is the default (`could not delete theme`, `errors` say why).")
+THEME_LINKS = {
+    name: {"operationId": operation, "parameters": {"theme_id": "$response.body#/theme_id"}}
+    for name, operation in (
+        ("GetTheme", "getThemeById"),
+        ("UpdateTheme", "updateTheme"),
+        ("DeleteTheme", "deleteTheme"),
+        ("FinalizeLogos", "finalizeLogosForTheme"),
+        ("GetThemeRooms", "getRoomsByThemeId"),
+    )
+}
+"""What a created theme's id leads to (OpenAPI links: clients and fuzzers follow them)."""
 ThemeId = Path(alias="theme_id", description="The theme's id.", max_length=128)
 
 
@@ -110,7 +121,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         status_code=201,
         summary="Create a theme",
         responses={
-            201: {"description": "The new theme."},
+            201: {"description": "The new theme.", "links": THEME_LINKS},
             400: INVALID,
             401: UNAUTHORIZED,
             409: CONFLICT,
