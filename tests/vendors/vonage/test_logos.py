@@ -228,11 +228,13 @@ async def test_upload_as_the_python_sdk_sends_it(vonage: httpx.AsyncClient) -> N
     assert (await vonage.get(logo)).content == png(10, 10)
 
 
-async def test_an_svg_logo(vonage: httpx.AsyncClient) -> None:
+@pytest.mark.parametrize("content_type", ["image/svg+xml", None])
+async def test_an_svg_logo(vonage: httpx.AsyncClient, content_type: str | None) -> None:
+    """Served as SVG whatever the form's Content-Type said (the announced field says image/png)."""
     theme = await make_theme(vonage)
     data = svg('width="200px" height="80"')
     entry = (await upload_urls(vonage))["colored"]
-    response = await upload(vonage, entry, data, content_type="image/svg+xml")
+    response = await upload(vonage, entry, data, content_type=content_type)
     assert response.status_code == 204, response.text
     assert (await finalize(vonage, theme["theme_id"], entry["fields"]["key"])).status_code == 200
     url = (await vonage.get(f"/themes/{theme['theme_id']}")).json()["brand_image_colored_url"]

@@ -31,7 +31,7 @@ from omnimeet.domain.themes import ThemeService
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.vonage.auth import API, SECURED, Caller, requires
 from omnimeet.vendors.vonage.errors import logos_not_finalized
-from omnimeet.vendors.vonage.logo_checks import invalid_property
+from omnimeet.vendors.vonage.logo_checks import invalid_property, png_info, svg_info
 from omnimeet.vendors.vonage.s3_post import (
     ACCESS_KEY_ID,
     Form,
@@ -306,7 +306,7 @@ def build_public_router(ctx: AppContext) -> APIRouter:
             if refused is not None:
                 return fail(403, *refused[:2], **refused[2])
             assert asset is not None
-            stored_type = form.get("Content-Type") or form.file.content_type or DEFAULT_CONTENT_TYPE
+            stored_type = _media_type(form.file.data) or form.get("Content-Type") or DEFAULT_CONTENT_TYPE
             assets.store(tx, asset, form.file.data, stored_type, form.file.filename)
         etag = '"' + hashlib.md5(form.file.data, usedforsecurity=False).hexdigest() + '"'
         location = object_url(request_base(request), key)
@@ -352,6 +352,15 @@ def build_public_router(ctx: AppContext) -> APIRouter:
         return Response(asset.data, media_type=media, headers={"ETag": etag})
 
     return router
+
+
+def _media_type(data: bytes) -> str | None:
+    """The file's type by its content (the form's Content-Type says image/png whatever the file is)."""
+    if png_info(data) is not None:
+        return "image/png"
+    if svg_info(data) is not None:
+        return "image/svg+xml"
+    return None
 
 
 def _refusal(form: Form, key: str, asset: Asset | None, now: int) -> tuple[str, str, dict[str, str]] | None:
