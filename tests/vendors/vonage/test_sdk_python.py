@@ -286,7 +286,8 @@ def test_themes_crud_rooms_of_a_theme_and_the_application_default(meetings: Any)
         meetings.create_theme({"theme_name": "Acme", "main_color": "#000000", "brand_text": "Copy"})
     assert str(caught.value) == "Status Code 409: ConflictError: theme_name already exists in application"
 
-    room = meetings.create_room({"display_name": "Branded"})
+    # Only long_term rooms can be changed, a theme included.
+    room = meetings.create_room({"display_name": "Branded", "type": "long_term", "expires_at": NEXT_MONTH})
     assert room["theme_id"] is None
     themed = meetings.add_theme_to_room(room["id"], theme["theme_id"])
     assert themed["theme_id"] == theme["theme_id"]

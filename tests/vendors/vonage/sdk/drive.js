@@ -83,7 +83,7 @@ async function main() {
     displayName: 'Board room',
     type: 'long_term',
     expiresAt: '2027-01-01T09:00:00.000Z',
-    recordingOptions: { autoRecord: false, recordOnlyOwner: true },
+    recordingOptions: { autoRecord: false, recordOnlyOwner: true }, // dropped by the SDK
     joinApprovalLevel: 'after_owner_only',
   }));
   await step('getRoom', () => meetings.getRoom(rooms[0].id));
