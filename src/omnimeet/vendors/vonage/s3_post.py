@@ -68,8 +68,15 @@ def parse_parts(body: bytes, boundary: str) -> list[Part] | None:
             return None
         rest = body[start + 2 + len(delimiter) :]
     parts: list[Part] = []
-    # Each part's data ends at CRLF + delimiter; the last delimiter is followed by "--".
-    for chunk in rest.split(b"\r\n" + delimiter):
+    # Each part's data ends at CRLF + delimiter + CRLF; the last delimiter is followed by "--". The same bytes
+    # followed by anything else are data.
+    chunks: list[bytes] = []
+    for piece in rest.split(b"\r\n" + delimiter):
+        if chunks and not piece.startswith((b"\r\n", b"--")):
+            chunks[-1] += b"\r\n" + delimiter + piece
+        else:
+            chunks.append(piece)
+    for chunk in chunks:
         if chunk.startswith(b"--"):
             return parts
         if not chunk.startswith(b"\r\n"):
