@@ -1,5 +1,5 @@
 """SourceFuse clients for the tests. Every response they receive is checked against openapi/sourcefuse.yaml
-before the test sees it. Until the vendor is listed in ``vendor_mounts()``, the apps here add it."""
+before the test sees it."""
 
 from __future__ import annotations
 
@@ -8,26 +8,11 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-import omnimeet.main
-from omnimeet.platform.vendors import VendorPlugin
 from omnimeet.platform.web import PrefixDispatcher
-from omnimeet.vendors import sourcefuse
 from tests.contract.clients import SpecCheckedClients
 from tests.vendors.sourcefuse.support import BASE_URL, NOW, bearer
 
 MakeClient = Callable[..., httpx.AsyncClient]
-_MOUNTS = omnimeet.main.vendor_mounts
-
-
-@pytest.fixture(autouse=True)
-def with_sourcefuse(monkeypatch: pytest.MonkeyPatch) -> None:
-    def mounts() -> list[VendorPlugin]:
-        plugins = _MOUNTS()
-        if all(plugin.name != "sourcefuse" for plugin in plugins):
-            plugins.append(sourcefuse.plugin())
-        return plugins
-
-    monkeypatch.setattr(omnimeet.main, "vendor_mounts", mounts)
 
 
 @pytest.fixture
