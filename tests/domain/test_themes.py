@@ -174,3 +174,14 @@ def test_force_delete_moves_rooms_to_the_default(
         assert rooms.get(tx, acme, "r1").theme_seq is None
         assert rooms.get(tx, acme, "r2").theme_seq is None
         assert themes.default_theme(tx, acme) is None
+
+
+def test_a_name_taken_by_a_concurrent_create_is_a_conflict(
+    db: Database, themes: ThemeService, acme: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _create(db, themes, acme, "t1", "blue")
+    # As if another unit of work had inserted the name after this one's check.
+    monkeypatch.setattr(themes, "_check_unique", lambda *args: None)
+    error = _error(db, lambda tx: themes.create(tx, acme, "t2", "blue", {}))
+    assert (error.code, error.details) == (ErrorCode.CONFLICT, {"field": "name", "value": "blue"})
+    assert count_rows(db, ThemeRow) == 1

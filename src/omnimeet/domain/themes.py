@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, func, select
@@ -48,8 +48,6 @@ class Theme:
         loaded = json.loads(self.settings or "{}")
         return loaded if isinstance(loaded, dict) else {}
 
-
-_COLUMNS = tuple(f.name for f in fields(Theme))
 
 _BY_PUBLIC_ID = select(_T).where(_T.c.api == bindparam("api"), _T.c.public_id == bindparam("public_id"))
 _OF_TENANT = (
@@ -132,8 +130,10 @@ class ThemeService:
             "created_at_ms": now,
             "updated_at_ms": now,
         }
-        seq = tx.insert(_T, values, returning="seq")
-        return Theme.from_row(tuple(seq if column == "seq" else values[column] for column in _COLUMNS))
+        # A concurrent create of the same name loses here rather than on the unique constraint.
+        if not tx.insert_ignore(_T, values, conflict=("tenant_id", "api", "name")):
+            raise DomainError(ErrorCode.CONFLICT, "theme", field="name", value=name)
+        return self.get(tx, principal, public_id)
 
     def update(
         self,
