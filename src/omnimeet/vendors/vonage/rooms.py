@@ -188,7 +188,11 @@ def build_router(ctx: AppContext) -> APIRouter:
         summary="Change a long_term room (`update_details`, or `update_options` as the Node SDK sends it)",
         responses={400: BAD_ROOM, 401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, "4XX": OTHER, 500: CRASH},
     )
-    async def update_room(body: UpdateRoom, room_id: str = RoomId, caller: Caller = auth) -> Response:
+    async def update_room(
+        body: UpdateRoom | None = None, room_id: str = RoomId, caller: Caller = auth
+    ) -> Response:
+        # No body (or not JSON): Express hands Joi an empty object.
+        body = body or UpdateRoom()
         if body.update_details is not None:
             key, details = "update_details", body.update_details
         elif body.update_options is not None:
