@@ -1,5 +1,6 @@
 """Vonage recording files: the presigned link of a recording downloads its MP4 without a JWT, whole or by
-range; S3-style XML errors for a missing, wrong or expired signature and a file that is not there."""
+range; S3-style XML errors for a missing, wrong or expired signature and a file that is not there. (Links are
+fetched with the spec-checked client, so every answer is checked against the OpenAPI document too.)"""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ async def test_the_whole_file(vonage: httpx.AsyncClient, client: httpx.AsyncClie
     assert query["Expires"] == str((NOW + DURATION_MS) // 1000 + 3600)  # an hour from when it was read
     assert query["response-content-disposition"] == DISPOSITION
     assert query["response-content-type"] == "video/mp4"
-    response = await client.get(link)  # no JWT
+    response = await client.get(link)  # a plain client: no JWT
     assert response.status_code == 200
     assert response.content == mp4_bytes(DURATION_MS)
     assert response.headers["content-type"] == "video/mp4"
@@ -68,16 +69,16 @@ async def test_ranges(vonage: httpx.AsyncClient, client: httpx.AsyncClient) -> N
     link = link_of(await uploaded(vonage, client))
     whole = mp4_bytes(DURATION_MS)
     size = len(whole)
-    first = await client.get(link, headers={"Range": "bytes=0-9"})
+    first = await vonage.get(link, headers={"Range": "bytes=0-9"})
     assert (first.status_code, first.content) == (206, whole[:10])
     assert first.headers["content-range"] == f"bytes 0-9/{size}"
-    tail = await client.get(link, headers={"Range": "bytes=-16"})
+    tail = await vonage.get(link, headers={"Range": "bytes=-16"})
     assert (tail.status_code, tail.content) == (206, whole[-16:])
     assert tail.headers["content-range"] == f"bytes {size - 16}-{size - 1}/{size}"
-    past = await client.get(link, headers={"Range": f"bytes={size}-"})
+    past = await vonage.get(link, headers={"Range": f"bytes={size}-"})
     s3_error(past, 416, "InvalidRange")
     assert past.headers["content-range"] == f"bytes */{size}"
-    unreadable = await client.get(link, headers={"Range": "lines=1-2"})  # ignored, as S3 does
+    unreadable = await vonage.get(link, headers={"Range": "lines=1-2"})  # ignored, as S3 does
     assert (unreadable.status_code, unreadable.content) == (200, whole)
 
 
@@ -87,35 +88,35 @@ async def test_a_wrong_signature_or_key_and_a_changed_link(
     link = link_of(await uploaded(vonage, client))
     query = query_of(link)
     signature = query["Signature"].replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
-    s3_error(await client.get(link.replace(signature, "AAAA" + signature[4:])), 403, "SignatureDoesNotMatch")
+    s3_error(await vonage.get(link.replace(signature, "AAAA" + signature[4:])), 403, "SignatureDoesNotMatch")
     s3_error(
-        await client.get(link.replace(f"Expires={query['Expires']}", "Expires=9999999999")),
+        await vonage.get(link.replace(f"Expires={query['Expires']}", "Expires=9999999999")),
         403,
         "SignatureDoesNotMatch",
     )
-    s3_error(await client.get(link.replace("Expires=", "Expires=x")), 403, "SignatureDoesNotMatch")
-    s3_error(await client.get(link.replace("Team_sync", "Other")), 403, "SignatureDoesNotMatch")
+    s3_error(await vonage.get(link.replace("Expires=", "Expires=x")), 403, "SignatureDoesNotMatch")
+    s3_error(await vonage.get(link.replace("Team_sync", "Other")), 403, "SignatureDoesNotMatch")
     account = link.split("/recordings/")[1].split("/")[0]
-    s3_error(await client.get(link.replace(f"/{account}/", "/12345678/")), 403, "SignatureDoesNotMatch")
+    s3_error(await vonage.get(link.replace(f"/{account}/", "/12345678/")), 403, "SignatureDoesNotMatch")
     s3_error(
-        await client.get(link.replace("AWSAccessKeyId=ASIA", "AWSAccessKeyId=AKIA")),
+        await vonage.get(link.replace("AWSAccessKeyId=ASIA", "AWSAccessKeyId=AKIA")),
         403,
         "InvalidAccessKeyId",
     )
-    s3_error(await client.get(link.split("?")[0]), 403, "AccessDenied")
+    s3_error(await vonage.get(link.split("?")[0]), 403, "AccessDenied")
 
 
 async def test_an_expired_link(vonage: httpx.AsyncClient, client: httpx.AsyncClient) -> None:
     recording = await uploaded(vonage, client)
     link = link_of(recording)
     await advance_clock(client, 3_600_000 - 500)  # read at NOW + 42.5 s: Expires is NOW + 42 s + 1 h
-    assert (await client.get(link)).status_code == 200  # at Expires still
+    assert (await vonage.get(link)).status_code == 200  # at Expires still
     await advance_clock(client, 1)
-    expired = await client.get(link)
+    expired = await vonage.get(link)
     s3_error(expired, 403, "AccessDenied")
     assert "<Message>Request has expired</Message>" in expired.text
     fresh = link_of((await vonage.get(f"/recordings/{recording['id']}")).json())
-    assert (await client.get(fresh)).status_code == 200
+    assert (await vonage.get(fresh)).status_code == 200
 
 
 async def test_no_file_before_it_is_uploaded(vonage: httpx.AsyncClient, client: httpx.AsyncClient) -> None:
@@ -126,8 +127,8 @@ async def test_no_file_before_it_is_uploaded(vonage: httpx.AsyncClient, client: 
     for status in ("active", "paused", "stopping", "stopped"):
         await advance_recording(client, recording["id"], status)
         link = link_of((await vonage.get(f"/recordings/{recording['id']}")).json())
-        missing = await client.get(link)
+        missing = await vonage.get(link)
         s3_error(missing, 404, "NoSuchKey")
     await advance_recording(client, recording["id"])
     link = link_of((await vonage.get(f"/recordings/{recording['id']}")).json())
-    assert (await client.get(link)).status_code == 200
+    assert (await vonage.get(link)).status_code == 200
