@@ -103,6 +103,8 @@ class AssetService:
 
     def find(self, tx: Tx, api: str, public_id: str) -> Asset | None:
         """The live asset with this id in ``api``, whoever's it is (an upload carries no credentials)."""
+        if "\x00" in public_id:  # no stored id holds U+0000 (PostgreSQL text cannot)
+            return None
         row = tx.fetch_one(_BY_PUBLIC_ID, {"api": api, "public_id": public_id})
         if row is None:
             return None

@@ -74,7 +74,12 @@ class ThemeService:
 
     def get(self, tx: Tx, principal: Principal, public_id: str) -> Theme:
         """The theme with this id in the principal's API; another tenant's theme is ``OTHER_TENANT``."""
-        row = tx.fetch_one(_BY_PUBLIC_ID, {"api": principal.api, "public_id": public_id})
+        # No stored id holds U+0000 (PostgreSQL text cannot): do not ask the database.
+        row = (
+            None
+            if "\x00" in public_id
+            else tx.fetch_one(_BY_PUBLIC_ID, {"api": principal.api, "public_id": public_id})
+        )
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, "theme", id=public_id)
         theme = Theme.from_row(row)

@@ -388,3 +388,25 @@ async def test_delete_the_default_theme(vonage: httpx.AsyncClient) -> None:
     assert response.status_code == 204, response.text
     assert (await vonage.get(f"/rooms/{room['id']}")).json()["theme_id"] is None
     assert (await make_room(vonage))["theme_id"] is None
+
+
+async def test_null_characters(vonage: httpx.AsyncClient) -> None:
+    """U+0000 cannot be stored (PostgreSQL): refused in bodies, never found in ids."""
+    body = {"theme_name": "a\x00b", "main_color": "#fff", "brand_text": "B"}
+    assert_answer(
+        await vonage.post("/themes", json=body), 400, invalid('"theme_name" must not contain null characters')
+    )
+    assert_answer(await vonage.get("/themes/a%00b"), 404, theme_not_found("a\x00b"))
+    assert_answer(await vonage.delete("/themes/a%00b"), 404, theme_not_found("a\x00b"))
+    response = await vonage.put("/themes/a%00b/finalizeLogos", json={"keys": ["k"]})
+    assert_answer(response, 404, theme_not_found("a\x00b"))
+    theme = await create_theme(vonage)
+    response = await vonage.put(f"/themes/{theme['theme_id']}/finalizeLogos", json={"keys": ["k\x00"]})
+    errors = [{"logoKey": "k\x00", "code": "key_not_found"}]
+    assert_answer(response, 400, error(400, "BadRequestError", "could not finalize logos", errors))
+    response = await vonage.patch("/applications", json={"update_details": {"default_theme_id": "a\x00"}})
+    message = "Failed to update application because theme id a\x00 not found"
+    assert_answer(response, 400, error(400, "BadRequestError", message))
+    response = await vonage.get("http://omnimeet.test/vonage/_s3/logos/logos/white/a%00")
+    assert response.status_code == 404
+    assert "<Key>logos/white/a\ufffd</Key>" in response.text

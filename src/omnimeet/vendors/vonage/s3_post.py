@@ -127,11 +127,19 @@ def read_form(parts: list[Part]) -> Form:
     return Form(fields, file, files)
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(value: str) -> str:
+    """``value`` as XML character data (characters XML 1.0 cannot hold become U+FFFD)."""
+    return escape(_NOT_XML.sub("\ufffd", value))
+
+
 def xml_error(status: int, code: str, message: str, request_id: str, host_id: str, **extra: str) -> Response:
     """S3's error document: ``<Error><Code/><Message/>...<RequestId/><HostId/></Error>``."""
-    details = "".join(f"<{name}>{escape(value)}</{name}>" for name, value in extra.items())
+    details = "".join(f"<{name}>{_text(value)}</{name}>" for name, value in extra.items())
     body = (
-        f"{XML_PROLOGUE}<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message>{details}"
-        f"<RequestId>{escape(request_id)}</RequestId><HostId>{escape(host_id)}</HostId></Error>"
+        f"{XML_PROLOGUE}<Error><Code>{_text(code)}</Code><Message>{_text(message)}</Message>{details}"
+        f"<RequestId>{_text(request_id)}</RequestId><HostId>{_text(host_id)}</HostId></Error>"
     )
     return Response(body, status_code=status, media_type="application/xml")

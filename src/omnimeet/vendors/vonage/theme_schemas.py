@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
@@ -27,6 +35,16 @@ def _not_null(value: Any) -> Any:
     return value
 
 
+def _no_nul(value: str) -> str:
+    # PostgreSQL cannot store U+0000 in text.
+    if "\x00" in value:
+        raise ValueError("must not contain null characters")
+    return value
+
+
+NoNul = AfterValidator(_no_nul)
+
+
 def _schema(max_length: int, pattern: str | None = None, example: str | None = None) -> WithJsonSchema:
     """The JSON schema of an optional string (a string: null is not accepted)."""
     schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": max_length}
@@ -38,12 +56,13 @@ def _schema(max_length: int, pattern: str | None = None, example: str | None = N
 
 
 # Joi strings: not empty, limited in length, some with a pattern.
-ThemeName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_THEME_NAME)]
-MainColor = Annotated[str, StringConstraints(min_length=1, max_length=7, pattern=MAIN_COLOR_PATTERN)]
-BrandText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BRAND_TEXT)]
+ThemeName = Annotated[str, StringConstraints(min_length=1, max_length=MAX_THEME_NAME), NoNul]
+MainColor = Annotated[str, StringConstraints(min_length=1, max_length=7, pattern=MAIN_COLOR_PATTERN), NoNul]
+BrandText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BRAND_TEXT), NoNul]
 ShortCompanyUrl = Annotated[
     str,
     StringConstraints(min_length=1, max_length=MAX_SHORT_COMPANY_URL, pattern=SHORT_COMPANY_URL_PATTERN),
+    NoNul,
 ]
 # The same, optional but never null.
 NotNull = BeforeValidator(_not_null)
