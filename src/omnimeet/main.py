@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Pre
     if migrate:
         upgrade_to_head(ctx.db)
     ctx.provision_credentials()
-    plugins = vendor_mounts()
+    plugins = [plugin.bound(ctx) for plugin in vendor_mounts()]
     ctx.vendors.update((plugin.name, plugin) for plugin in plugins)
     start_clock(ctx.clock, ctx.settings)
     mounts: list[tuple[str, ASGIApp]] = [("/_omnimeet", build_control_app(ctx))]
@@ -61,7 +61,7 @@ def openapi_documents() -> dict[str, dict[str, Any]]:
     try:
         documents = {"omnimeet": build_control_app(ctx).openapi()}
         for plugin in vendor_mounts():
-            app: Any = plugin.build(ctx)
+            app: Any = plugin.bound(ctx).build(ctx)
             documents[plugin.name] = app.openapi()
         return documents
     finally:

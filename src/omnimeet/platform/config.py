@@ -95,6 +95,13 @@ class Settings(BaseSettings):
         default="omnimeet-azure-account-key",
         description="SourceFuse: the Azure account key of an upload target (empty: storage target 500).",
     )
+    vonage_recording_ready_event: Literal["recording:ready", "recording:uploaded"] = Field(
+        default="recording:ready",
+        description=(
+            "The name Vonage Meetings webhooks give a recording whose file is ready: `recording:ready` (spec "
+            "0.1.5) or `recording:uploaded` (spec 0.1.7 and the docs)."
+        ),
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         description="Largest request body accepted; larger bodies get 413 in the vendor's error format.",

@@ -35,3 +35,10 @@ class VendorPlugin:
     rooms then go only to control-plane endpoints, in omnimeet's neutral envelope."""
     rules: Any = None
     """The vendor's meeting rules (``omnimeet.domain.meeting_rules.MeetingRules``); None: the defaults."""
+    bind: Callable[[AppContext, VendorPlugin], VendorPlugin] | None = None
+    """For a vendor whose webhook format or rules need the app (its settings, clock or database): gives this
+    plugin as one app uses it (``dataclasses.replace`` with bound parts). The composition root calls it once
+    per app, before anything reads ``ctx.vendors``."""
+
+    def bound(self, ctx: AppContext) -> VendorPlugin:
+        return self.bind(ctx, self) if self.bind is not None else self

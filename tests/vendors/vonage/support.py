@@ -27,7 +27,7 @@ def app_jwt(application_id: str = APP_A, **claims: Any) -> str:
     """An application JWT as an SDK makes it (signed with some key: permissive mode checks no signature)."""
     payload = {"application_id": application_id, "iat": NOW // 1000, "jti": "test-jti", **claims}
     payload.setdefault("exp", NOW // 1000 + 900)
-    return jwt.encode(payload, "not-the-applications-key", algorithm="HS256")
+    return jwt.encode(payload, "not-the-applications-key-just-some-hs256-secret", algorithm="HS256")
 
 
 def error(status: int, name: str, message: str, errors: list[Any] | None = None) -> dict[str, Any]:

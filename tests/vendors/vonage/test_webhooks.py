@@ -13,7 +13,6 @@ import httpx
 import jwt
 import pytest
 
-from omnimeet.platform.config import Settings
 from omnimeet.platform.media import mp4_bytes
 from omnimeet.platform.web import PrefixDispatcher
 from omnimeet.vendors.vonage.webhooks import VonageWebhooks
@@ -192,9 +191,6 @@ async def test_unknown_event_names_are_refused(client: httpx.AsyncClient) -> Non
     assert response.status_code == 400, response.text
 
 
-@pytest.mark.skipif(
-    "vonage_recording_ready_event" not in Settings.model_fields, reason="the setting is not there yet"
-)
 async def test_recording_uploaded_when_configured(
     make_app: Any, vonage_for: MakeClient, receiver: Receiver
 ) -> None:

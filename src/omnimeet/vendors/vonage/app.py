@@ -83,4 +83,5 @@ def plugin() -> VendorPlugin:
         error_response=error_for_status,
         webhooks=optional("webhooks", "FORMAT"),
         rules=optional("rules", "RULES"),
+        bind=optional("webhooks", "bind"),
     )

@@ -35,7 +35,6 @@ from omnimeet.platform import media
 from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.scheduler import meeting_services
-from omnimeet.vendors.vonage import webhooks
 from omnimeet.vendors.vonage.auth import API, SECURED, Caller, requires
 from omnimeet.vendors.vonage.errors import (
     recording_not_deletable,
@@ -110,7 +109,6 @@ def _responses(not_found: str, extra: Responses | None = None) -> Responses:
 
 
 def build_router(ctx: AppContext) -> APIRouter:
-    webhooks.install(ctx)
     services = meeting_services(ctx)
     signer = Signer(signing_key(ctx.settings))
     store = media.RecordingStore(ctx.settings.data_dir)

@@ -29,8 +29,8 @@ Headers: ``Content-Type: application/json``; when the endpoint has a secret, ``A
 (HS256 with the secret, claims ``iat``, ``jti``, ``iss: "Vonage"`` and ``payload_hash``, the hex SHA-256
 of the body), as Vonage signs its webhooks.
 
-Each app installs its own format and rules (``install``, from the recordings area's ``build_router``), since
-both need the app's clock and settings; ``FORMAT`` and ``RULES`` are what the plugin names before that.
+Each app binds its own format and rules (``bind``, the plugin's ``VendorPlugin.bind``), since both need the
+app's clock and settings; ``FORMAT`` and ``RULES`` are what the plugin names before that.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ from omnimeet.vendors.vonage.rules import VonageRules, account_of, settings_of
 
 if TYPE_CHECKING:
     from omnimeet.platform.context import AppContext
+    from omnimeet.platform.vendors import VendorPlugin
 
 READY = "recording:ready"
 UPLOADED = "recording:uploaded"
@@ -214,14 +215,11 @@ class VonageWebhooks:
 FORMAT = VonageWebhooks()
 
 
-def install(ctx: AppContext) -> None:
-    """This app's Vonage format and rules, in place of the plugin's: its settings' key for links and name of
-    the recording-ready event, its clock for session ids."""
-    plugin = ctx.vendors.get(API)
-    if plugin is None:
-        return
-    ready = getattr(ctx.settings, "vonage_recording_ready_event", READY)
-    ctx.vendors[API] = dataclasses.replace(
+def bind(ctx: AppContext, plugin: VendorPlugin) -> VendorPlugin:
+    """The plugin as one app uses it (``VendorPlugin.bind``): the format with the app's settings (key for
+    links, name of the recording-ready event) and database, the rules with its clock (session ids)."""
+    ready = ctx.settings.vonage_recording_ready_event
+    return dataclasses.replace(
         plugin,
         webhooks=VonageWebhooks(ctx, UPLOADED if ready == UPLOADED else READY),
         rules=VonageRules(ctx.clock),
