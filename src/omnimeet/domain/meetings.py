@@ -227,6 +227,20 @@ class MeetingService:
                 self._end(tx, room, session, now)
         return participant
 
+    def set_participant_settings(
+        self, tx: Tx, ref: RoomRef, participant_id: str, settings: str
+    ) -> Participant:
+        """Replaces the vendor settings (JSON) of the participant with this id in the room (the one present,
+        else the latest); ``NOT_FOUND`` when nobody had that id there. No event is published."""
+        room = lock_room(tx, ref)
+        row = tx.fetch_one(_PARTICIPANT_IN_ROOM, {"room_seq": room.seq, "public_id": participant_id})
+        if row is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "participant", id=participant_id)
+        participant = Participant.from_row(row[:_PARTICIPANT_WIDTH], row[_PARTICIPANT_WIDTH])
+        tx.update(_P, {"seq": participant.seq}, {"settings": settings})
+        participant.settings = settings
+        return participant
+
     # --- expiry ----------------------------------------------------------------------------------
 
     def anything_due(self, tx: Tx) -> bool:

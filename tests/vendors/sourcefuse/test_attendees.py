@@ -37,8 +37,15 @@ async def hook(sf: httpx.AsyncClient, payload: dict[str, Any]) -> None:
     assert_no_content(await sf.post("/webhooks/session", json=payload))
 
 
-def attendee(session_id: str, seq: int, name: str, deleted: bool = False, **more: Any) -> dict[str, Any]:
-    return {
+def attendee(
+    session_id: str,
+    seq: int,
+    name: str,
+    deleted: bool = False,
+    payload: dict[str, Any] | None = None,
+    **more: Any,
+) -> dict[str, Any]:
+    body = {
         "id": seq,
         "sessionId": session_id,
         "attendee": name,
@@ -46,6 +53,9 @@ def attendee(session_id: str, seq: int, name: str, deleted: bool = False, **more
         **more,
         "isDeleted": deleted,
     }
+    if payload is not None:
+        body["extMetadata"] = {"webhookPayload": payload}
+    return body
 
 
 async def test_no_attendees_yet(sf: httpx.AsyncClient) -> None:
@@ -55,22 +65,21 @@ async def test_no_attendees_yet(sf: httpx.AsyncClient) -> None:
 
 async def test_connection_created_and_destroyed(app: PrefixDispatcher, sf: httpx.AsyncClient) -> None:
     link, session_id = await meeting(sf)
-    await hook(sf, webhook(session_id, "connectionCreated", "alice"))
-    await hook(sf, webhook(session_id, "connectionCreated", "bob"))
-    await hook(sf, webhook(session_id, "connectionCreated", "alice"))  # present already: nothing changes
+    alice_in, bob_in = (webhook(session_id, "connectionCreated", name) for name in ("alice", "bob"))
+    await hook(sf, alice_in)
+    await hook(sf, bob_in)
+    await hook(sf, alice_in)  # present already: nothing changes
     response = await sf.get(f"/session/{link}/attendees")
     alice_id, bob_id = (row["id"] for row in response.json())
-    assert_answer(
-        response, 200, [attendee(session_id, alice_id, "alice"), attendee(session_id, bob_id, "bob")]
-    )
+    alice = attendee(session_id, alice_id, "alice", payload=alice_in)
+    assert_answer(response, 200, [alice, attendee(session_id, bob_id, "bob", payload=bob_in)])
     app.state.ctx.clock.set(NOW + MINUTE_MS)
-    await hook(sf, webhook(session_id, "connectionDestroyed", "bob"))
-    gone = attendee(session_id, bob_id, "bob", deleted=True, modifiedOn=iso(NOW + MINUTE_MS))
-    assert_answer(
-        await sf.get(f"/session/{link}/attendees"), 200, [attendee(session_id, alice_id, "alice"), gone]
-    )
+    bob_out = webhook(session_id, "connectionDestroyed", "bob")
+    await hook(sf, bob_out)
+    gone = attendee(session_id, bob_id, "bob", deleted=True, payload=bob_out, modifiedOn=iso(NOW + MINUTE_MS))
+    assert_answer(await sf.get(f"/session/{link}/attendees"), 200, [alice, gone])
     response = await sf.get(f"/session/{link}/attendees", params={"active": "true"})
-    assert_answer(response, 200, [attendee(session_id, alice_id, "alice")])
+    assert_answer(response, 200, [alice])
     response = await sf.get(f"/session/{link}/attendees", params={"active": "false"})
     assert len(response.json()) == 2
 
@@ -81,10 +90,28 @@ async def test_an_attendee_comes_back(app: PrefixDispatcher, sf: httpx.AsyncClie
     app.state.ctx.clock.set(NOW + MINUTE_MS)
     await hook(sf, webhook(session_id, "connectionDestroyed", "alice"))
     app.state.ctx.clock.set(NOW + 2 * MINUTE_MS)
-    await hook(sf, webhook(session_id, "connectionCreated", "alice"))
+    again = webhook(session_id, "connectionCreated", "alice")
+    await hook(sf, again)
     response = await sf.get(f"/session/{link}/attendees")
-    back = attendee(session_id, response.json()[0]["id"], "alice", modifiedOn=iso(NOW + 2 * MINUTE_MS))
-    assert_answer(response, 200, [back])
+    seq = response.json()[0]["id"]
+    assert_answer(
+        response,
+        200,
+        [attendee(session_id, seq, "alice", payload=again, modifiedOn=iso(NOW + 2 * MINUTE_MS))],
+    )
+
+
+async def test_stream_created_touches_the_attendee(app: PrefixDispatcher, sf: httpx.AsyncClient) -> None:
+    link, session_id = await meeting(sf)
+    await hook(sf, webhook(session_id, "connectionCreated", "alice"))
+    app.state.ctx.clock.set(NOW + MINUTE_MS)
+    stream = webhook(session_id, "streamCreated", "alice")
+    await hook(sf, stream)
+    response = await sf.get(f"/session/{link}/attendees")
+    seq = response.json()[0]["id"]
+    assert_answer(
+        response, 200, [attendee(session_id, seq, "alice", payload=stream, modifiedOn=iso(NOW + MINUTE_MS))]
+    )
 
 
 @pytest.mark.parametrize(

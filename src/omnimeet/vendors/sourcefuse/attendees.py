@@ -3,7 +3,8 @@ that keeps it (attendees are the meeting room's participants, one per ``connecti
 
 Webhook events: ``connectionCreated`` -> the attendee joins (again, after leaving); ``connectionDestroyed``
 -> the attendee leaves; ``streamDestroyed`` -> leaves, unless the reason is ``forceUnpublished`` or
-``mediaStopped``; ``streamCreated`` and anything else change nothing. Events for sessions that are not ours,
+``mediaStopped`` (then, as for ``streamCreated``, only ``modifiedOn`` and ``extMetadata`` change); other
+events change nothing. Events for sessions that are not ours,
 for attendees not present, or for ended meetings are ignored.
 """
 
@@ -42,25 +43,34 @@ def attendee_of(payload: SessionWebhook) -> str | None:
     return None
 
 
-def apply_event(tx: Tx, meetings: MeetingService, payload: SessionWebhook) -> None:
-    """What a session-monitoring event does to the attendees (see the module's doc)."""
+def apply_event(tx: Tx, meetings: MeetingService, payload: SessionWebhook, now_ms: int) -> None:
+    """What a session-monitoring event does to the attendees (see the module's doc). The payload is kept
+    as the attendee's ``extMetadata.webhookPayload``; a change other than arriving sets ``modifiedOn``."""
     link = mapping.link_of_session(payload.sessionId or "")
     name = attendee_of(payload)
     if link is None or name is None:
         return
     room = RoomKey(API, link)
     event = payload.event
-    leaves = event == "connectionDestroyed" or (
-        event == "streamDestroyed" and payload.reason not in KEEPS_ATTENDEE
-    )
+    keeps = event == "streamCreated" or (event == "streamDestroyed" and payload.reason in KEEPS_ATTENDEE)
+    leaves = event == "connectionDestroyed" or (event == "streamDestroyed" and not keeps)
+    noted = mapping.AttendeeNote(payload.model_dump(mode="json", exclude_unset=True))
     try:
         present = [p for p in meetings.state(tx, room).participants if p.name == name]
         if event == "connectionCreated" and not present:
             connection_id = payload.connection.id if payload.connection is not None else None
-            meetings.join(tx, room, name=name, role="publisher", participant_id=connection_id or None)
-        elif leaves:
-            for participant in present:
+            joined = meetings.join(
+                tx, room, name=name, role="publisher", participant_id=connection_id or None
+            )
+            meetings.set_participant_settings(tx, room, joined.public_id, noted.to_json())
+            return
+        if not (keeps or leaves):
+            return
+        noted.modified_ms = now_ms
+        for participant in present:
+            if leaves:
                 meetings.leave(tx, room, participant.public_id)
+            meetings.set_participant_settings(tx, room, participant.public_id, noted.to_json())
     except DomainError as exc:
         if exc.code not in (ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.LIMIT_REACHED):
             raise
@@ -110,7 +120,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def session_webhook(body: SessionWebhook) -> Response:
         try:
             with ctx.db.transaction() as tx:
-                apply_event(tx, meetings, body)
+                apply_event(tx, meetings, body, ctx.clock.now_ms())
         except DomainError as exc:
             raise server_error(f"Error occured triggering webhook event {exc}") from None
         return Response(status_code=204)

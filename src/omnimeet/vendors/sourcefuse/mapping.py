@@ -135,24 +135,50 @@ def default_expiry_s(now_ms: int) -> int:
 # --- attendees ---------------------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class AttendeeNote:
+    """What the vendor keeps on an attendee (the participant's settings): the last webhook payload and when
+    a webhook last changed it."""
+
+    payload: dict[str, Any] | None = None
+    modified_ms: int | None = None
+
+    @classmethod
+    def of(cls, participant: Participant) -> AttendeeNote:
+        data = json.loads(participant.settings or "{}")
+        return cls(data.get("webhookPayload"), data.get("modifiedOn"))
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"webhookPayload": self.payload, "modifiedOn": self.modified_ms}, separators=(",", ":")
+        )
+
+
 def attendees(participants: list[Participant], session_id: str) -> list[dict[str, Any]]:
     """One attendee per distinct name (``connection.data``), in order of first arrival: deleted when its
-    latest connection left; ``modifiedOn`` the latest arrival or departure after the first arrival."""
+    latest connection left; ``modifiedOn`` the latest change after the first arrival (arriving again,
+    leaving, a stream event); ``extMetadata`` the latest webhook payload about it, if any."""
     by_name: dict[str, list[Participant]] = {}
     for participant in sorted(participants, key=lambda p: p.seq):
         by_name.setdefault(participant.name or "", []).append(participant)
     answer = []
     for name, rows in by_name.items():
         first, last = rows[0], rows[-1]
+        note = AttendeeNote.of(last)
         body: dict[str, Any] = {
             "id": first.seq,
             "sessionId": session_id,
             "attendee": name,
             "createdOn": iso_ms(first.joined_at_ms),
         }
-        changed = last.left_at_ms if last.left_at_ms is not None else last.joined_at_ms
-        if changed != first.joined_at_ms:
+        changes = [last.left_at_ms if last.left_at_ms is not None else last.joined_at_ms]
+        if note.modified_ms is not None:
+            changes.append(note.modified_ms)
+        changed = max(changes)
+        if changed != first.joined_at_ms or note.modified_ms is not None:
             body["modifiedOn"] = iso_ms(changed)
         body["isDeleted"] = last.left_at_ms is not None
+        if note.payload is not None:
+            body["extMetadata"] = {"webhookPayload": note.payload}
         answer.append(body)
     return answer

@@ -59,6 +59,10 @@ class Attendee(BaseModel):
     createdOn: str
     modifiedOn: str | None = Field(default=None, description="Absent until the attendee changed.")
     isDeleted: bool
+    extMetadata: dict[str, Any] | None = Field(
+        default=None,
+        description="`{webhookPayload}`: the last session-monitoring payload about the attendee.",
+    )
 
 
 class ArchiveMeta(_Open):
