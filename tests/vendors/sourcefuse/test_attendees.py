@@ -177,3 +177,21 @@ async def test_control_plane_participants_are_attendees(app: PrefixDispatcher, s
 
 async def test_attendees_of_an_unknown_meeting(sf: httpx.AsyncClient) -> None:
     assert_answer(await sf.get("/session/abcdefghij/attendees"), 404, not_found("Meeting Not Found"))
+
+
+async def test_a_failing_webhook_is_the_services_500(
+    sf: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from omnimeet.domain.errors import DomainError, ErrorCode
+    from omnimeet.domain.meetings import MeetingService
+
+    _, session_id = await meeting(sf)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise DomainError(ErrorCode.INVALID, "participant", field="name")
+
+    monkeypatch.setattr(MeetingService, "join", refuse)
+    response = await sf.post("/webhooks/session", json=webhook(session_id, "connectionCreated", "alice"))
+    assert response.status_code == 500
+    assert response.json()["error"]["name"] == "InternalServerError"
+    assert response.json()["error"]["message"].startswith("Error occured triggering webhook event ")
