@@ -296,8 +296,6 @@ def test_themes_crud_rooms_of_a_theme_and_the_application_default(meetings: Any)
     rooms = meetings.list_rooms_with_theme_id(theme["theme_id"])
     assert [r["id"] for r in rooms["_embedded"]] == [room["id"]]
     assert rooms["total_items"] == 1
-    paged = meetings.list_rooms_with_theme_id(theme["theme_id"], page_size=1, start_id=None)
-    assert paged["page_size"] == 1
 
     answer = meetings.update_application_theme(theme["theme_id"])
     assert answer["application_id"] == APP
@@ -305,6 +303,15 @@ def test_themes_crud_rooms_of_a_theme_and_the_application_default(meetings: Any)
     defaulted = meetings.create_room({"display_name": "Gets the default"})
     assert defaulted["theme_id"] == theme["theme_id"]
     assert meetings.get_room(other["id"])["theme_id"] is None
+
+    # The theme's rooms a page of one at a time, following the next links.
+    pages = [meetings.list_rooms_with_theme_id(theme["theme_id"], page_size=1)]
+    while "next" in pages[-1]["_links"]:
+        start_id = query(pages[-1]["_links"]["next"]["href"])["start_id"]
+        pages.append(meetings.list_rooms_with_theme_id(theme["theme_id"], page_size=1, start_id=start_id))
+        assert len(pages) <= 4, pages
+    assert [[r["id"] for r in page["_embedded"]] for page in pages] == [[room["id"]], [defaulted["id"]], []]
+    assert all(page["page_size"] == 1 and page["total_items"] == 2 for page in pages)
 
     with pytest.raises(ClientError) as caught:
         meetings.delete_theme(theme["theme_id"])
