@@ -53,9 +53,13 @@ ROOM_NOT_FOUND = error(
     "No such room (`Room <id> was not found`): unknown, another application's, or not a uuid."
 )
 THEME_NOT_FOUND = error("No such theme (`Failed to get rooms because theme id <id> not found`).")
-BAD_ROOM = error(
+BAD_CREATE = error(
+    "Invalid input (`InputValidationError`, Joi's wording) or a theme the application does not have "
+    "(`BadRequestError`)."
+)
+BAD_UPDATE = error(
     "Invalid input (`InputValidationError`, Joi's wording), a theme the application does not have, or an "
-    "instant room (`BadRequestError`)."
+    "instant room, which cannot be changed (`BadRequestError`)."
 )
 ROOM_LINKS = {
     name: {"operationId": operation, "parameters": {"room_id": "$response.body#/id"}}
@@ -136,7 +140,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         summary="Create a room (instant by default)",
         responses={
             201: {"description": "The new room.", "links": ROOM_LINKS},
-            400: BAD_ROOM,
+            400: BAD_CREATE,
             401: UNAUTHORIZED,
             "4XX": OTHER,
             500: CRASH,
@@ -186,7 +190,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         response_model=Room,
         summary="Change a long_term room (`update_details`, or `update_options` as the Node SDK sends it)",
-        responses={400: BAD_ROOM, 401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, "4XX": OTHER, 500: CRASH},
+        responses={400: BAD_UPDATE, 401: UNAUTHORIZED, 404: ROOM_NOT_FOUND, "4XX": OTHER, 500: CRASH},
     )
     async def update_room(
         body: UpdateRoom | None = None, room_id: str = RoomId, caller: Caller = auth

@@ -125,7 +125,12 @@ class CreateRoom(Body):
     """Body of POST /rooms. ``expires_at`` is for long_term rooms only (required there, at most a year
     ahead); an instant room expires ten minutes after its creation."""
 
-    model_config = ConfigDict(title="CreateRoomDetails")
+    model_config = ConfigDict(
+        title="CreateRoomDetails",
+        json_schema_extra={
+            "examples": [{"display_name": "my_test_room"}, {"display_name": "x", "metadata": "m"}]
+        },
+    )
 
     display_name: Annotated[str, Field(min_length=1, max_length=MAX_DISPLAY_NAME), AfterValidator(_no_nul)]
     metadata: Annotated[str | None, Field(default=None, max_length=MAX_METADATA), AfterValidator(_no_nul)]
