@@ -170,6 +170,10 @@ def test_themes_rooms_of_a_theme_default_theme_and_delete(driven: Results) -> No
     in_use = failed(driven, "deleteThemeInUse")
     assert in_use["status"] == 400
     assert in_use["body"]["message"] == "could not delete theme"
+    assert in_use["body"]["errors"] == [
+        f"Theme {theme['themeId']} is used by 3 rooms",
+        f"Theme {theme['themeId']} is the default theme of the application",
+    ]
     assert ok(driven, "deleteThemeForced") is None  # ?force=true
     gone = failed(driven, "getThemeDeleted")
     assert gone["status"] == 404
