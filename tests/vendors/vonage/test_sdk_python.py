@@ -372,8 +372,19 @@ def test_logo_upload_flow(server: TlsServer, meetings: Any, tmp_path: Path) -> N
     unused = next(e for e in entries if e["fields"]["logoType"] == "colored")["fields"]["key"]
     with pytest.raises(ClientError) as caught:
         meetings._add_logo_to_theme(theme["theme_id"], unused)
+    assert str(caught.value) == (
+        "Status Code 400: BadRequestError: could not finalize logos\n"
+        f"Error: {{'logoKey': '{unused}', 'code': 'key_not_found'}}"
+    )
+
+    # A favicon that is not square uploads (the bucket takes any file) but is refused when finalized.
+    wide = tmp_path / "wide.png"
+    wide.write_bytes(png(32, 16))
+    with pytest.raises(ClientError) as caught:
+        meetings.upload_logo_to_theme(theme["theme_id"], str(wide), "favicon")
     assert str(caught.value).startswith("Status Code 400: BadRequestError: could not finalize logos\nError: ")
-    assert "key_not_found" in str(caught.value)
+    assert "'code': 'invalid_logo_properties', 'invalidProperty': 'dimensions'" in str(caught.value)
+    assert meetings.get_theme(theme["theme_id"]) == found
 
 
 # --- recordings, sessions, dial-in -------------------------------------------------------------------------
