@@ -3,12 +3,16 @@ on the virtual clock."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 
 from omnimeet.platform.web import PrefixDispatcher
+from omnimeet.vendors.vonage.auth import API
+from omnimeet.vendors.vonage.mapping import token_key
 from tests.vendors.vonage.conftest import MakeClient
 from tests.vendors.vonage.rooms_support import (
     DEFAULT_FEATURES,
@@ -18,10 +22,11 @@ from tests.vendors.vonage.rooms_support import (
     create_long_term,
     create_room,
     expected_room,
+    host_token,
     make_theme,
     set_default_theme,
 )
-from tests.vendors.vonage.support import APP_B, BETA_URL, MINUTE_MS, assert_answer, error
+from tests.vendors.vonage.support import APP_A, APP_B, BETA_URL, MINUTE_MS, NOW, assert_answer, error
 
 pytestmark = pytest.mark.anyio
 
@@ -316,3 +321,38 @@ async def test_a_long_term_room_expires_at_its_time(app: PrefixDispatcher, vonag
     assert (await vonage.get(f"/rooms/{room['id']}")).json()["is_available"] is True
     await advance(app, 1)
     assert_answer(await vonage.get(f"/rooms/{room['id']}"), 200, {**room, "is_available": False})
+
+
+# --- the public base of room URLs ------------------------------------------------------------------------
+
+
+async def test_room_urls_follow_the_configured_base(
+    make_app: Callable[..., PrefixDispatcher], vonage_for: MakeClient
+) -> None:
+    app = make_app(vonage_meetings_url="https://meet.example.test/")
+    client = vonage_for(app)
+    theme_id = await make_theme(app, "brand", short_company_url="acme")
+    for theme, prefix in ((None, "https://meet.example.test"), (theme_id, "https://meet.example.test/acme")):
+        room = await create_room(client, theme_id=theme)
+        code, token = room["meeting_code"], host_token(room)
+        assert room["_links"] == {
+            "host_url": {"href": f"{prefix}/?room_token={code}&participant_token={token}"},
+            "guest_url": {"href": f"{prefix}/{code}"},
+        }
+        assert_answer(await client.get(f"/rooms/{room['id']}"), 200, room)
+
+
+async def test_the_host_token_is_signed_with_the_applications_key(
+    app: PrefixDispatcher, vonage: httpx.AsyncClient
+) -> None:
+    room = await create_room(vonage)
+    principal = app.state.ctx.authenticate(API, APP_A)
+    # Issued at the virtual clock's time, which may be ahead of the wall clock.
+    claims = jwt.decode(
+        host_token(room), token_key(principal.tenant_id), algorithms=["HS256"], options={"verify_iat": False}
+    )
+    assert claims["iat"] == NOW // 1000
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(
+            host_token(room), token_key("another-tenant"), algorithms=["HS256"], options={"verify_iat": False}
+        )
