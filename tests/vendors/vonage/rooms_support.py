@@ -10,8 +10,7 @@ import httpx
 import jwt
 
 from omnimeet.platform.web import PrefixDispatcher
-from omnimeet.vendors.vonage.auth import API
-from tests.vendors.vonage.support import APP_A, CONTROL, MINUTE_MS, NOW, NOW_ISO, PUBLIC_URL, ROOT
+from tests.vendors.vonage.support import APP_A, CONTROL, MINUTE_MS, NOW, NOW_ISO, PUBLIC_URL, ROOT, app_jwt
 
 INSTANT_EXPIRY_ISO = "2026-12-01T09:10:00.000Z"
 """NOW + 10 minutes: when an instant room made at NOW expires."""
@@ -103,32 +102,35 @@ async def advance(app: PrefixDispatcher, ms: int) -> None:
     assert response.status_code == 200, response.text
 
 
+def _as(app: PrefixDispatcher, application_id: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url=f"{ROOT}/vonage/v1/meetings",
+        headers={"Authorization": f"Bearer {app_jwt(application_id)}"},
+    )
+
+
 async def make_theme(
     app: PrefixDispatcher, name: str, short_company_url: str | None = None, application_id: str = APP_A
 ) -> str:
-    """A theme of the application (written through the themes domain service); gives its id."""
-    from omnimeet.domain.themes import ThemeService
-
-    ctx = app.state.ctx
-    principal = ctx.authenticate(API, application_id)
-    assert principal is not None
-    theme_id = str(uuid.uuid4())
-    settings = {"theme_name": name, "main_color": "#12f64e", "brand_text": name}
+    """A theme of the application (POST /themes); gives its id."""
+    body = {"theme_name": name, "main_color": "#12f64e", "brand_text": name}
     if short_company_url is not None:
-        settings["short_company_url"] = short_company_url
-    with ctx.db.transaction() as tx:
-        ThemeService(ctx.clock).create(tx, principal, theme_id, name, settings)
+        body["short_company_url"] = short_company_url
+    async with _as(app, application_id) as client:
+        response = await client.post("/themes", json=body)
+    assert response.status_code == 201, response.text
+    theme_id: str = response.json()["theme_id"]
     return theme_id
 
 
 async def set_default_theme(app: PrefixDispatcher, theme_id: str, application_id: str = APP_A) -> None:
-    from omnimeet.domain.themes import ThemeService
-
-    ctx = app.state.ctx
-    principal = ctx.authenticate(API, application_id)
-    assert principal is not None
-    with ctx.db.transaction() as tx:
-        ThemeService(ctx.clock).set_default(tx, principal, theme_id)
+    """Makes the theme the application's default (PATCH /applications)."""
+    async with _as(app, application_id) as client:
+        response = await client.patch(
+            "/applications", json={"update_details": {"default_theme_id": theme_id}}
+        )
+    assert response.status_code == 200, response.text
 
 
 __all__ = ["MINUTE_MS", "NOW"]

@@ -356,3 +356,20 @@ async def test_the_host_token_is_signed_with_the_applications_key(
         jwt.decode(
             host_token(room), token_key("another-tenant"), algorithms=["HS256"], options={"verify_iat": False}
         )
+
+
+async def test_theme_changes_reach_the_rooms(app: PrefixDispatcher, vonage: httpx.AsyncClient) -> None:
+    theme_id = await make_theme(app, "brand", short_company_url="acme")
+    room = await create_long_term(vonage, theme_id=theme_id)
+    changed = await vonage.patch(
+        f"/themes/{theme_id}", json={"update_details": {"short_company_url": "renamed"}}
+    )
+    assert changed.status_code == 200, changed.text
+    renamed = expected_room(
+        room, short_url="renamed", type="long_term", expires_at=LATER_ISO, theme_id=theme_id
+    )
+    assert_answer(await vonage.get(f"/rooms/{room['id']}"), 200, renamed)
+    deleted = await vonage.delete(f"/themes/{theme_id}", params={"force": "true"})
+    assert deleted.status_code == 204, deleted.text
+    plain = expected_room(room, type="long_term", expires_at=LATER_ISO)
+    assert_answer(await vonage.get(f"/rooms/{room['id']}"), 200, plain)
