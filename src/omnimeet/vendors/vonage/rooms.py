@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.datastructures import URL
 from starlette.responses import JSONResponse, Response
 
+from omnimeet.domain.meeting_records import lock_room
 from omnimeet.domain.rooms import Room as StoredRoom
 from omnimeet.domain.rooms import RoomService
 from omnimeet.domain.store import Tx
@@ -208,7 +209,8 @@ def build_router(ctx: AppContext) -> APIRouter:
         principal = caller.principal
         with ctx.db.transaction() as tx:
             now = ctx.clock.now_ms()
-            room = mapping.owned_room(tx, rooms, principal, room_id)
+            # Locked: the settings document is read, changed and written back whole.
+            room = lock_room(tx, mapping.owned_room(tx, rooms, principal, room_id))
             if mapping.settings_of(room).get("type", "instant") != "long_term":
                 raise instant_room_not_updatable(room_id)
             theme_seq = room.theme_seq
