@@ -4,12 +4,18 @@ people are in it."""
 
 from __future__ import annotations
 
+import json
+import threading
+import time
 from typing import Any
 
 import httpx
 import pytest
 
+from omnimeet.domain.meeting_records import RoomKey, lock_room
+from omnimeet.domain.tables import ROOMS
 from omnimeet.platform.web import PrefixDispatcher
+from omnimeet.vendors.vonage.auth import API
 from tests.vendors.vonage.rooms_support import (
     DEFAULT_FEATURES,
     INSTANT_EXPIRY_ISO,
@@ -282,3 +288,28 @@ async def test_an_occupied_instant_room_keeps_its_announced_expiry(
     assert_answer(await vonage.get(f"/rooms/{room['id']}"), 200, after_leaving)
     await advance(app, 10 * MINUTE_MS)
     assert_answer(await vonage.get(f"/rooms/{room['id']}"), 200, {**after_leaving, "is_available": False})
+
+
+async def test_a_patch_waits_for_a_concurrent_change(
+    app: PrefixDispatcher, vonage: httpx.AsyncClient, room: dict[str, Any]
+) -> None:
+    """Another unit of work changing the room's settings holds the room's lock: the PATCH waits for it and
+    changes the settings as they are then (on PostgreSQL, without the lock, one change would be lost)."""
+    ctx = app.state.ctx
+    changed = threading.Event()
+
+    def concurrent() -> None:
+        with ctx.db.transaction() as tx:
+            stored = lock_room(tx, RoomKey(API, room["id"]))
+            settings = json.loads(stored.settings)
+            settings["join_approval_level"] = "explicit_approval"
+            tx.update(ROOMS, {"seq": stored.seq}, {"settings": json.dumps(settings)})
+            changed.set()
+            time.sleep(0.3)  # holds the lock while the request tries
+
+    thread = threading.Thread(target=concurrent)
+    thread.start()
+    assert changed.wait(10)
+    updated = await patch(vonage, room, expire_after_use=True)
+    thread.join(30)
+    assert updated == long_term(room, expire_after_use=True, join_approval_level="explicit_approval")
