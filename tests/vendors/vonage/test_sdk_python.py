@@ -56,15 +56,24 @@ class TlsServer:
         self.private_key = private_key
         self.base = f"https://127.0.0.1:{port}"
         self.meetings_host = f"127.0.0.1:{port}/vonage/v1/meetings"
+        self.clients: list[Any] = []
         self.trust = ssl.create_default_context(cafile=ca)
         self.control = httpx.Client(base_url=f"{self.base}/_omnimeet", verify=self.trust, timeout=30)
 
     def sdk(self, application_id: str = APP, private_key: str | None = None) -> Any:
         """The SDK's Meetings client, with only its host changed."""
         client = vonage.Client(application_id=application_id, private_key=private_key or self.private_key)
+        self.clients.append(client)
         client.meetings_api_host(self.meetings_host)
         client.meetings = vonage.Meetings(client)
         return client.meetings
+
+    def close_clients(self) -> None:
+        """Closes the SDK clients' kept-alive connections (an idle TLS connection holds up the server's
+        shutdown for asyncio's 30 s SSL shutdown timeout)."""
+        for client in self.clients:
+            client.session.close()
+        self.clients.clear()
 
     def post(self, path: str, json: Any = None) -> Any:
         response = self.control.post(path, json=json)
@@ -126,9 +135,11 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
         yield server
         server.control.close()
     finally:
+        # A connection some client still keeps alive would hold up a TLS server's graceful shutdown for
+        # asyncio's 30 s SSL shutdown timeout: a few seconds, then the data directory is thrown away anyway.
         process.terminate()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=3)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -136,12 +147,13 @@ def tls_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsServer]:
 
 
 @pytest.fixture
-def server(tls_server: TlsServer, monkeypatch: pytest.MonkeyPatch) -> TlsServer:
+def server(tls_server: TlsServer, monkeypatch: pytest.MonkeyPatch) -> Iterator[TlsServer]:
     """The live server, emptied, its clock frozen at 2026-12-01T09:00:00Z, trusted by ``requests``."""
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tls_server.ca))
     tls_server.post("/reset")
     tls_server.post("/clock", {"now": NOW_ISO, "freeze": True})
-    return tls_server
+    yield tls_server
+    tls_server.close_clients()
 
 
 @pytest.fixture
