@@ -3,6 +3,7 @@ on the virtual clock."""
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from tests.vendors.vonage.rooms_support import (
     LATER_ISO,
     advance,
     assert_well_formed,
+    control,
     create_long_term,
     create_room,
     expected_room,
@@ -26,7 +28,7 @@ from tests.vendors.vonage.rooms_support import (
     make_theme,
     set_default_theme,
 )
-from tests.vendors.vonage.support import APP_A, APP_B, BETA_URL, MINUTE_MS, NOW, assert_answer, error
+from tests.vendors.vonage.support import APP_A, APP_B, BETA_URL, CONTROL, MINUTE_MS, NOW, assert_answer, error
 
 pytestmark = pytest.mark.anyio
 
@@ -373,3 +375,20 @@ async def test_theme_changes_reach_the_rooms(app: PrefixDispatcher, vonage: http
     assert deleted.status_code == 204, deleted.text
     plain = expected_room(room, type="long_term", expires_at=LATER_ISO)
     assert_answer(await vonage.get(f"/rooms/{room['id']}"), 200, plain)
+
+
+async def test_a_rooms_sessions_carry_the_applications_account(
+    app: PrefixDispatcher, vonage: httpx.AsyncClient
+) -> None:
+    """One account id per application: the digits in a session id of the room are the ``account_id`` the
+    themes answers show for the same application."""
+    theme = await vonage.post("/themes", json={"main_color": "#12f64e", "brand_text": "Acme"})
+    assert theme.status_code == 201, theme.text
+    room = await create_room(vonage)
+    async with control(app) as client:
+        started = await client.post(f"{CONTROL}/vendors/vonage/rooms/{room['id']}/session")
+    assert started.status_code == 201, started.text
+    session_id: str = started.json()["id"]
+    assert session_id.startswith("1_")
+    raw = base64.urlsafe_b64decode(session_id[2:] + "=" * (-len(session_id[2:]) % 4)).decode()
+    assert raw.split("~")[1] == theme.json()["account_id"]

@@ -7,7 +7,8 @@ Rooms are domain rooms with ``api = "vonage"``, ``public_id`` a uuid4, ``name`` 
 
     {"type", "metadata", "meeting_code", "recording_options", "expire_after_use", "join_approval_level",
      "initial_join_options", "callback_urls", "available_features", "ui_settings", "host_token",
-     "expires_at_ms" (the last expiry announced), "base_url" (the API's base as the creating request saw it)}
+     "expires_at_ms" (the last expiry announced), "base_url" (the API's base as the creating request saw it),
+     "account_id", "application_id" (of the application that created it: session ids carry the account)}
 
 The domain clears ``expires_at_ms`` while people are in a room that expires after use; the answer then
 keeps showing the last announced expiry.
@@ -35,7 +36,7 @@ from omnimeet.domain.store import Tx
 from omnimeet.domain.tenancy import Principal
 from omnimeet.domain.themes import Theme, ThemeService
 from omnimeet.platform.clock import EPOCH, iso_ms
-from omnimeet.vendors.vonage.auth import API
+from omnimeet.vendors.vonage.auth import API, Caller
 from omnimeet.vendors.vonage.errors import VonageError, bad_request, input_error, room_not_found
 from omnimeet.vendors.vonage.schemas import AvailableFeatures, CreateRoom, UpdateDetails, parse_time_ms
 
@@ -136,13 +137,14 @@ def _callback_urls(sent: Mapping[str, Any]) -> dict[str, str]:
 
 def create_fields(
     body: CreateRoom,
-    principal: Principal,
+    caller: Caller,
     ids: Ids,
     now_ms: int,
     base_url: str,
     theme_seq: int | None,
 ) -> dict[str, Any]:
     """The room columns of POST /rooms (expiry checked by the route before)."""
+    principal = caller.principal
     if body.type == "instant":
         expires = now_ms + INSTANT_LIFETIME_MS
     else:
@@ -162,6 +164,8 @@ def create_fields(
         "host_token": host_token(principal.tenant_id, ids.uuid4(), now_ms),
         "expires_at_ms": expires,
         "base_url": base_url,
+        "account_id": caller.account_id,
+        "application_id": caller.application_id,
     }
     return {
         "name": body.display_name,

@@ -165,7 +165,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 theme = themes.default_theme(tx, principal)
             room_id = ctx.ids.uuid4()
             fields = mapping.create_fields(
-                body, principal, ctx.ids, now, api_root(request), theme.seq if theme else None
+                body, caller, ctx.ids, now, api_root(request), theme.seq if theme else None
             )
             view = rooms.create(tx, principal, room_id, fields)
             created = mapping.room_body(view.room, theme, now, meetings_url)
