@@ -219,11 +219,11 @@ async def test_an_instant_room_cannot_be_updated(vonage: httpx.AsyncClient) -> N
         ({"update_details": {"theme_id": 5}}, '"update_details.theme_id" must be a string'),
         (
             {"update_details": {"expires_at": "2026-12-01T08:59:59.999Z"}},
-            '"expires_at" must be greater than "now"',
+            '"update_details.expires_at" must be greater than "now"',
         ),
         (
             {"update_details": {"expires_at": "2027-12-01T09:00:00.001Z"}},
-            '"expires_at" must be less than or equal to "2027-12-01T09:00:00.000Z"',
+            '"update_details.expires_at" must be less than or equal to "2027-12-01T09:00:00.000Z"',
         ),
     ],
 )
@@ -237,6 +237,12 @@ async def test_invalid_changes(
 async def test_validation_comes_before_the_room_lookup(vonage: httpx.AsyncClient) -> None:
     response = await vonage.patch("/rooms/b3142c46-d1c1-4405-baa6-85683827ed69", json={"update_details": {}})
     assert_answer(response, 400, invalid('"update_details" must have at least 1 key'))
+    past = {"update_options": {"expires_at": "2020-01-01T00:00:00Z"}}
+    response = await vonage.patch("/rooms/b3142c46-d1c1-4405-baa6-85683827ed69", json=past)
+    assert_answer(response, 400, invalid('"update_options.expires_at" must be greater than "now"'))
+    instant = await create_room(vonage)
+    response = await vonage.patch(f"/rooms/{instant['id']}", json=past)
+    assert_answer(response, 400, invalid('"update_options.expires_at" must be greater than "now"'))
 
 
 @pytest.mark.parametrize("room_id", ["b3142c46-d1c1-4405-baa6-85683827ed69", "nope"])

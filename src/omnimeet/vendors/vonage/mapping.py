@@ -69,12 +69,12 @@ def expires_at_required() -> VonageError:
     return input_error('"expires_at" is required')
 
 
-def expires_at_in_past() -> VonageError:
-    return input_error('"expires_at" must be greater than "now"')
+def expires_at_in_past(label: str = "expires_at") -> VonageError:
+    return input_error(f'"{label}" must be greater than "now"')
 
 
-def expires_at_too_late(limit_ms: int) -> VonageError:
-    return input_error(f'"expires_at" must be less than or equal to "{iso_ms(limit_ms)}"')
+def expires_at_too_late(limit_ms: int, label: str = "expires_at") -> VonageError:
+    return input_error(f'"{label}" must be less than or equal to "{iso_ms(limit_ms)}"')
 
 
 # --- ids and time ---------------------------------------------------------------------------------
@@ -94,16 +94,17 @@ def one_year_after(ms: int) -> int:
     return (later - EPOCH) // timedelta(milliseconds=1)
 
 
-def long_term_expiry(value: str, now_ms: int) -> int:
-    """The expiry of a long_term room: in the future and at most a year ahead."""
+def long_term_expiry(value: str, now_ms: int, label: str = "expires_at") -> int:
+    """The expiry of a long_term room: in the future and at most a year ahead (``label``: the field's
+    path in Joi's messages)."""
     expires = parse_time_ms(value)
     if expires is None:
-        raise input_error('"expires_at" must be a valid date')
+        raise input_error(f'"{label}" must be a valid date')
     if expires <= now_ms:
-        raise expires_at_in_past()
+        raise expires_at_in_past(label)
     limit = one_year_after(now_ms)
     if expires > limit:
-        raise expires_at_too_late(limit)
+        raise expires_at_too_late(limit, label)
     return expires
 
 
@@ -175,13 +176,15 @@ def create_fields(
     }
 
 
-def update_fields(room: Room, details: UpdateDetails, now_ms: int, theme_seq: int | None) -> dict[str, Any]:
-    """The room columns a PATCH changes (``theme_seq`` already resolved when ``theme_id`` was sent)."""
+def update_fields(
+    room: Room, details: UpdateDetails, expires: int | None, theme_seq: int | None
+) -> dict[str, Any]:
+    """The room columns a PATCH changes (the new expiry checked, ``theme_seq`` resolved when ``theme_id``
+    was sent)."""
     sent = details.sent()
     settings = settings_of(room)
     changes: dict[str, Any] = {}
-    if "expires_at" in sent and details.expires_at is not None:
-        expires = long_term_expiry(details.expires_at, now_ms)
+    if expires is not None:
         changes["expires_at_ms"] = expires
         settings["expires_at_ms"] = expires
     if "expire_after_use" in sent and details.expire_after_use is not None:

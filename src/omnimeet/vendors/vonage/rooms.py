@@ -206,9 +206,12 @@ def build_router(ctx: AppContext) -> APIRouter:
             raise input_error('"update_details" is required')
         if not details.sent():
             raise empty_update(key)
+        now = ctx.clock.now_ms()
+        expires = None
+        if details.expires_at is not None:
+            expires = mapping.long_term_expiry(details.expires_at, now, f"{key}.expires_at")
         principal = caller.principal
         with ctx.db.transaction() as tx:
-            now = ctx.clock.now_ms()
             # Locked: the settings document is read, changed and written back whole.
             room = lock_room(tx, mapping.owned_room(tx, rooms, principal, room_id))
             if mapping.settings_of(room).get("type", "instant") != "long_term":
@@ -221,7 +224,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                     if theme is None:
                         raise mapping.unknown_theme_on_update(details.theme_id)
                     theme_seq = theme.seq
-            changes = mapping.update_fields(room, details, now, theme_seq)
+            changes = mapping.update_fields(room, details, expires, theme_seq)
             view = rooms.update(tx, principal, room_id, changes)
             updated = answer(tx, principal, view.room, now)
         return JSONResponse(updated)
