@@ -185,8 +185,10 @@ class UpdateRoom(Body):
 # --- answers ---------------------------------------------------------------------------------------------
 
 
-class Href(BaseModel):
-    model_config = ConfigDict(title="Href")
+class Link(BaseModel):
+    """``{"href": <URL>}``."""
+
+    model_config = ConfigDict(title="Link")
 
     href: str
 
@@ -194,8 +196,8 @@ class Href(BaseModel):
 class RoomLinks(BaseModel):
     model_config = ConfigDict(title="RoomLinks")
 
-    host_url: Href
-    guest_url: Href
+    host_url: Link
+    guest_url: Link
 
 
 class CallbackUrlsOut(BaseModel):
@@ -247,10 +249,10 @@ class PageLinks(BaseModel):
 
     model_config = ConfigDict(title="RoomPageLinks", populate_by_name=True)
 
-    first: Href
-    self_: Href = Field(alias="self")
-    prev: Href | SkipJsonSchema[None] = None
-    next: Href | SkipJsonSchema[None] = None
+    first: Link
+    self_: Link = Field(alias="self")
+    prev: Link | SkipJsonSchema[None] = None
+    next: Link | SkipJsonSchema[None] = None
 
 
 class RoomPage(BaseModel):
