@@ -14,6 +14,9 @@ if TYPE_CHECKING:
     from omnimeet.platform.config import Settings
     from omnimeet.platform.tls import TlsFiles
 
+GRACEFUL_SHUTDOWN_SECONDS = 2
+"""With TLS: how long a stopping server waits for open connections before closing them."""
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omnimeet", description="Local emulator of video-meeting APIs.")
@@ -213,6 +216,8 @@ def _run(
         "access_log": False,
     }
     if tls is not None:
+        # An idle keep-alive TLS connection otherwise holds shutdown for asyncio's 30 s SSL close timeout.
+        options.update(timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS)
         options.update(ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key))
     try:
         if args.workers > 1:
