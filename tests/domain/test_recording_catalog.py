@@ -7,7 +7,12 @@ import pytest
 from omnimeet.domain import tables
 from omnimeet.domain.errors import ErrorCode
 from omnimeet.domain.meeting_records import RoomKey
-from omnimeet.domain.recording_catalog import delete_finished, delete_recording, recordings_of_tenant
+from omnimeet.domain.recording_catalog import (
+    delete_finished,
+    delete_recording,
+    recordings_of_session,
+    recordings_of_tenant,
+)
 from omnimeet.domain.states import RecordingStatus
 from omnimeet.platform.db import Database
 from tests.domain.conftest import FixedClock, MakePrincipal
@@ -38,6 +43,19 @@ def test_a_tenants_recordings_oldest_first(world: World, make_principal: MakePri
     make_principal("other")
     assert world.run(lambda tx: recordings_of_tenant(tx, API, "other")) == []
     assert world.run(lambda tx: recordings_of_tenant(tx, "openvidu-meet", "acme")) == []
+
+
+def test_a_sessions_recordings(world: World, make_principal: MakePrincipal) -> None:
+    world.run(lambda tx: world.recordings.start(tx, RoomKey(API, "r1"), "rec-1"))
+    world.run(lambda tx: world.recordings.start(tx, RoomKey(API, "r2"), "rec-2"))
+    everything = world.run(lambda tx: recordings_of_tenant(tx, API, "acme"))
+    session = next(r.session_id for r in everything if r.public_id == "rec-2")
+    assert session is not None
+    found = world.run(lambda tx: recordings_of_session(tx, API, "acme", session))
+    assert [r.public_id for r in found] == ["rec-2"]
+    make_principal("other")
+    assert world.run(lambda tx: recordings_of_session(tx, API, "other", session)) == []
+    assert world.run(lambda tx: recordings_of_session(tx, API, "acme", "no-such-session")) == []
 
 
 @pytest.mark.parametrize("status", [S.STARTING, S.ACTIVE, S.PAUSED, S.STOPPING])

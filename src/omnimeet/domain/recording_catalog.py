@@ -1,5 +1,6 @@
-"""Recordings as a tenant's catalogue: listing every recording of a tenant in one API, and deleting a
-finished one. (Starting, stopping and progression are ``omnimeet.domain.recordings``.)
+"""Recordings as a tenant's catalogue: listing every recording of a tenant in one API (or of one of its
+sessions), and deleting a finished one. (Starting, stopping and progression are
+``omnimeet.domain.recordings``.)
 
 Deleting removes the row; a recording still in progress (``RECORDING_IN_PROGRESS``) cannot be deleted
 (``CONFLICT``, reason ``in_progress``). The file, if any, is the caller's to remove afterwards.
@@ -28,6 +29,7 @@ _WITH_NAMES = select(_REC, _R.c.public_id, _S.c.public_id).select_from(
 _OF_TENANT = _WITH_NAMES.where(
     _R.c.api == bindparam("api"), _REC.c.tenant_id == bindparam("tenant")
 ).order_by(_REC.c.seq)
+_OF_SESSION = _OF_TENANT.where(_S.c.public_id == bindparam("session"))
 _ONE_LOCKED = (
     _WITH_NAMES.where(
         _R.c.api == bindparam("api"),
@@ -47,6 +49,12 @@ def _recording(row: Row) -> Recording:
 def recordings_of_tenant(tx: Tx, api: str, tenant_id: str) -> list[Recording]:
     """Every recording of the tenant's rooms in ``api`` (deleted and expired rooms too), oldest first."""
     return [_recording(row) for row in tx.fetch_all(_OF_TENANT, {"api": api, "tenant": tenant_id})]
+
+
+def recordings_of_session(tx: Tx, api: str, tenant_id: str, session_id: str) -> list[Recording]:
+    """The tenant's recordings of one session (by its public id) in ``api``, oldest first."""
+    rows = tx.fetch_all(_OF_SESSION, {"api": api, "tenant": tenant_id, "session": session_id})
+    return [_recording(row) for row in rows]
 
 
 def delete_recording(tx: Tx, api: str, tenant_id: str, recording_id: str) -> Recording:

@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, Response
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.meeting_records import Recording as StoredRecording
 from omnimeet.domain.meeting_records import RoomKey, find_room
-from omnimeet.domain.recording_catalog import delete_recording, recordings_of_tenant
+from omnimeet.domain.recording_catalog import delete_recording, recordings_of_session
 from omnimeet.domain.rooms import Room
 from omnimeet.domain.store import Tx
 from omnimeet.domain.tenancy import Principal
@@ -35,6 +35,7 @@ from omnimeet.platform import media
 from omnimeet.platform.clock import iso_ms
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.scheduler import meeting_services
+from omnimeet.platform.web import mount_url
 from omnimeet.vendors.vonage.auth import API, SECURED, Caller, requires
 from omnimeet.vendors.vonage.errors import (
     recording_not_deletable,
@@ -95,12 +96,6 @@ class SessionRecordings(BaseModel):
     embedded: EmbeddedRecordings = Field(alias="_embedded")
 
 
-def api_root(request: Request) -> str:
-    """``scheme://host[:port]`` and the mount path, as the request saw them."""
-    root = str(request.scope.get("root_path", ""))
-    return str(request.url.replace(path=root or "/", query="", fragment="")).rstrip("/")
-
-
 Responses = dict[int | str, dict[str, Any]]
 
 
@@ -129,7 +124,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     def answer(tx: Tx, request: Request, found: list[StoredRecording]) -> list[dict[str, Any]]:
         rooms: dict[str, Room] = {}
         now = ctx.clock.now_ms()
-        root = api_root(request)
+        root = mount_url(request)
         bodies = []
         for recording in found:
             if recording.room_id not in rooms:
@@ -186,11 +181,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     async def session_recordings(request: Request, session_id: str, caller: Caller) -> Response:
         with ctx.db.transaction(write=False) as tx:
-            found = [
-                r
-                for r in recordings_of_tenant(tx, API, caller.principal.tenant_id)
-                if r.session_id == session_id
-            ]
+            found = recordings_of_session(tx, API, caller.principal.tenant_id, session_id)
             if not found:
                 raise session_recordings_not_found(session_id)
             bodies = answer(tx, request, found)
