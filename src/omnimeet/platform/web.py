@@ -10,7 +10,8 @@ from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from pydantic import BaseModel
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -40,6 +41,22 @@ def new_api(*, security_schemes: dict[str, Any] | None = None, **kwargs: Any) ->
 
         app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def mount_url(request: Request) -> str:
+    """The absolute URL of the app's mount as the client reached it (``http://host:port/vonage``): the base
+    of links a vendor builds from the request, and keeps for links made without one (webhooks)."""
+    root = str(request.scope.get("root_path", ""))
+    return str(request.url.replace(path=root or "/", query="", fragment="")).rstrip("/")
+
+
+def body_model(request: Request) -> type[BaseModel] | None:
+    """The pydantic model the matched route reads its JSON body into, if any (for validation handlers that
+    answer a missing body as the vendor's framework would: by validating an empty object)."""
+    route = request.scope.get("route")
+    field = getattr(route, "body_field", None)
+    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
+    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
 
 
 _NO_API = JSONResponse({"error": "not_found", "message": "No omnimeet API is served at this path."}, 404)

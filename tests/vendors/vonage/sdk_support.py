@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import struct
 import zlib
 
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 NOW_ISO = "2026-12-01T09:00:00.000Z"
 """Where the SDK tests freeze the server's virtual clock."""
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
-
-
-def needs(*areas: str) -> None:
-    """Skips the test while an area of the Vonage API is still being built (its module is absent)."""
-    missing = [a for a in areas if importlib.util.find_spec(f"omnimeet.vendors.vonage.{a}") is None]
-    if missing:
-        pytest.skip(f"omnimeet.vendors.vonage.{', '.join(missing)} not built yet")
 
 
 def rsa_key_pair() -> tuple[str, str]:

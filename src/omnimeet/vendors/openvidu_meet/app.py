@@ -1,17 +1,10 @@
 """The OpenVidu Meet sub-app, mounted at ``/openvidu``, keeping the vendor's base path ``/meet/api/v1``.
 
-Rooms and participants are served from ``routes`` and ``participants``. The recordings side plugs in
-through optional modules of this package, picked up when present:
-
-- ``recordings``: ``build_router(ctx) -> APIRouter``, included under the base path (recordings, stream);
-- ``webhooks``: ``FORMAT``, the vendor's webhook format (``VendorPlugin.webhooks``);
-- ``rules``: ``RULES``, the vendor's meeting rules (``VendorPlugin.rules``).
+Rooms, participants and recordings (with the stream) are served from ``routes``, ``participants`` and
+``recordings``; ``webhooks.FORMAT`` and ``rules.RULES`` are the vendor's webhook format and meeting rules.
 """
 
 from __future__ import annotations
-
-import importlib
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.responses import Response
@@ -20,7 +13,7 @@ from omnimeet.platform.context import AppContext
 from omnimeet.platform.middleware import BodySizeLimit
 from omnimeet.platform.vendors import VendorPlugin
 from omnimeet.platform.web import new_api
-from omnimeet.vendors.openvidu_meet import participants, routes
+from omnimeet.vendors.openvidu_meet import participants, recordings, routes, rules, webhooks
 from omnimeet.vendors.openvidu_meet.auth import API, SECURITY_SCHEMES
 from omnimeet.vendors.openvidu_meet.errors import (
     http_error_response,
@@ -30,18 +23,6 @@ from omnimeet.vendors.openvidu_meet.errors import (
 
 BASE_PATH = "/meet/api/v1"
 MOUNT = "/openvidu"
-
-
-def optional(module: str, attribute: str) -> Any:
-    """``attribute`` of this package's ``module``, or None when the module does not exist."""
-    name = f"{__package__}.{module}"
-    try:
-        found = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-    return getattr(found, attribute, None)
 
 
 def build_app(ctx: AppContext) -> FastAPI:
@@ -61,9 +42,7 @@ def build_app(ctx: AppContext) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes.build_router(ctx), prefix=BASE_PATH)
     app.include_router(participants.build_router(ctx), prefix=BASE_PATH)
-    build_recordings = optional("recordings", "build_router")
-    if build_recordings is not None:
-        app.include_router(build_recordings(ctx), prefix=BASE_PATH)
+    app.include_router(recordings.build_router(ctx), prefix=BASE_PATH)
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes, too_large=too_large_response)
     return app
 
@@ -80,6 +59,6 @@ def plugin() -> VendorPlugin:
         base_path=BASE_PATH,
         build=build_app,
         error_response=error_for_status,
-        webhooks=optional("webhooks", "FORMAT"),
-        rules=optional("rules", "RULES"),
+        webhooks=webhooks.FORMAT,
+        rules=rules.RULES,
     )

@@ -21,12 +21,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.platform.web import body_model
 from omnimeet.vendors.openvidu_meet.schemas import ZOD
 
 ROOM = "Room Error"
@@ -217,13 +217,6 @@ def validation_details(
     return details
 
 
-def _body_model(request: Request) -> type[BaseModel] | None:
-    route = request.scope.get("route")
-    field = getattr(route, "body_field", None)
-    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
-    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-
-
 def _validation_response(request: Request, exc: RequestValidationError) -> Response:
     errors = exc.errors()
     if isinstance(exc.body, bytes | bytearray):
@@ -233,7 +226,7 @@ def _validation_response(request: Request, exc: RequestValidationError) -> Respo
     body_errors = [err for err in errors if tuple(err.get("loc", ())) == ("body",)]
     if body_errors and body_errors[0].get("type") == "missing":
         # No body at all: validate an empty object, as the vendor's JSON parser hands its schema one.
-        model = _body_model(request)
+        model = body_model(request)
         if model is not None:
             try:
                 model.model_validate({})

@@ -1,44 +1,37 @@
 """The Vonage Meetings sub-app, mounted at ``/vonage``: every route under ``/v1/meetings`` (what the SDKs
 call) and again under ``/beta/meetings`` (the spec's server; left out of the OpenAPI document).
 
-Each area is a module of this package with ``build_router(ctx) -> APIRouter`` (routes relative to the
-meetings base), picked up when present: ``rooms``, ``themes``, ``applications``, ``recordings``,
-``dial_in``. A module may also have ``build_public_router(ctx)``: routes at the root of the mount, outside
-the API (the logo upload endpoint, recording downloads). ``webhooks.FORMAT`` and ``rules.RULES`` are the
-vendor's webhook format and meeting rules.
+Each API area is a module of this package with ``build_router(ctx)`` (routes relative to the meetings base);
+``logo_bucket`` and ``recordings`` also serve routes at the root of the mount, outside the API (the logo
+upload endpoint, recording downloads). ``webhooks`` has the vendor's webhook format and its per-app
+binding, ``rules`` its meeting rules.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.responses import Response
 
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.middleware import BodySizeLimit
 from omnimeet.platform.vendors import VendorPlugin
 from omnimeet.platform.web import new_api
+from omnimeet.vendors.vonage import (
+    applications,
+    dial_in,
+    logo_bucket,
+    recordings,
+    rooms,
+    rules,
+    themes,
+    webhooks,
+)
 from omnimeet.vendors.vonage.auth import API, SECURITY_SCHEMES
 from omnimeet.vendors.vonage.errors import http_error_response, install_error_handlers, too_large_response
 
 MOUNT = "/vonage"
 BASE_PATH = "/v1/meetings"
 BETA_BASE_PATH = "/beta/meetings"
-AREAS = ("rooms", "themes", "logos", "applications", "recordings", "dial_in")
-
-
-def optional(module: str, attribute: str) -> Any:
-    """``attribute`` of this package's ``module``, or None when the module does not exist."""
-    name = f"{__package__}.{module}"
-    try:
-        found = importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name == name:
-            return None
-        raise
-    return getattr(found, attribute, None)
 
 
 def build_app(ctx: AppContext) -> FastAPI:
@@ -56,15 +49,18 @@ def build_app(ctx: AppContext) -> FastAPI:
         security_schemes=SECURITY_SCHEMES,
     )
     install_error_handlers(app)
-    for area in AREAS:
-        build_public = optional(area, "build_public_router")
-        if build_public is not None:
-            app.include_router(build_public(ctx))
-        build = optional(area, "build_router")
-        if build is not None:
-            router = build(ctx)
-            app.include_router(router, prefix=BASE_PATH)
-            app.include_router(router, prefix=BETA_BASE_PATH, include_in_schema=False)
+
+    def api(router: APIRouter) -> None:
+        app.include_router(router, prefix=BASE_PATH)
+        app.include_router(router, prefix=BETA_BASE_PATH, include_in_schema=False)
+
+    api(rooms.build_router(ctx))
+    api(themes.build_router(ctx))
+    app.include_router(logo_bucket.build_public_router(ctx))
+    api(applications.build_router(ctx))
+    app.include_router(recordings.build_public_router(ctx))
+    api(recordings.build_router(ctx))
+    api(dial_in.build_router(ctx))
     app.add_middleware(BodySizeLimit, max_bytes=ctx.settings.max_body_bytes, too_large=too_large_response)
     return app
 
@@ -81,7 +77,7 @@ def plugin() -> VendorPlugin:
         base_path=BASE_PATH,
         build=build_app,
         error_response=error_for_status,
-        webhooks=optional("webhooks", "FORMAT"),
-        rules=optional("rules", "RULES"),
-        bind=optional("webhooks", "bind"),
+        webhooks=webhooks.FORMAT,
+        rules=rules.RULES,
+        bind=webhooks.bind,
     )

@@ -12,8 +12,8 @@ from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.themes import ThemeService
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.vonage.auth import SECURED, Caller, requires
-from omnimeet.vendors.vonage.errors import application_theme_not_found, empty_update, input_error
-from omnimeet.vendors.vonage.schemas import CRASH, OTHER, UNAUTHORIZED, error
+from omnimeet.vendors.vonage.errors import application_theme_not_found, empty_update
+from omnimeet.vendors.vonage.schemas import CRASH, OTHER, UNAUTHORIZED, chosen_update, error
 from omnimeet.vendors.vonage.theme_schemas import Application, UpdateApplication
 
 BAD_REQUEST = error(
@@ -36,12 +36,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         responses={400: BAD_REQUEST, 401: UNAUTHORIZED, "4XX": OTHER, 500: CRASH},
     )
     async def update_application(body: UpdateApplication, who: Caller = caller) -> Response:
-        if body.update_details is not None:
-            key, details = "update_details", body.update_details
-        elif body.update_options is not None:
-            key, details = "update_options", body.update_options
-        else:
-            raise input_error('"update_details" is required')
+        key, details = chosen_update(body.update_details, body.update_options)
         if "default_theme_id" not in details.model_fields_set:
             raise empty_update(key)
         theme_id = details.default_theme_id

@@ -18,12 +18,12 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
 
 from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.platform.web import body_model
 
 UNAUTHORIZED_BODY = {"title": "Unauthorized", "detail": "You did not provide correct credentials"}
 INPUT_VALIDATION = "InputValidationError"
@@ -256,13 +256,6 @@ def joi_message(err: dict[str, Any]) -> str:
     return f"{label} is invalid"
 
 
-def _body_model(request: Request) -> type[BaseModel] | None:
-    route = request.scope.get("route")
-    field = getattr(route, "body_field", None)
-    annotation = getattr(getattr(field, "field_info", None), "annotation", None)
-    return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
-
-
 def validation_response(request: Request, exc: RequestValidationError) -> Response:
     errors = list(exc.errors())
     if any(err.get("type") == "json_invalid" for err in errors):
@@ -270,7 +263,7 @@ def validation_response(request: Request, exc: RequestValidationError) -> Respon
     body_errors = [err for err in errors if tuple(err.get("loc", ())) in (("body",),)]
     if body_errors and (isinstance(exc.body, bytes | bytearray) or body_errors[0].get("type") == "missing"):
         # No JSON body (none at all, or not JSON by its Content-Type): Express hands Joi an empty object.
-        model = _body_model(request)
+        model = body_model(request)
         if model is not None:
             try:
                 model.model_validate({})

@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from omnimeet.domain.assets import Asset, AssetService
 from omnimeet.platform.context import AppContext
+from omnimeet.platform.web import mount_url
 from omnimeet.vendors.vonage.auth import API
 from omnimeet.vendors.vonage.logo_checks import png_info, svg_info
 from omnimeet.vendors.vonage.s3_post import (
@@ -31,7 +32,7 @@ from omnimeet.vendors.vonage.s3_post import (
     xml_error,
 )
 from omnimeet.vendors.vonage.schemas import CRASH, OTHER
-from omnimeet.vendors.vonage.theme_mapping import LOGO_FIELDS, OBJECTS_PATH, object_url, request_base
+from omnimeet.vendors.vonage.theme_mapping import LOGO_FIELDS, OBJECTS_PATH, object_url
 
 BUCKET = "omnimeet-vonage-logos"
 NAMESPACE = "logos"
@@ -148,7 +149,7 @@ def build_public_router(ctx: AppContext) -> APIRouter:
             stored_type = _media_type(form.file.data) or form.get("Content-Type") or DEFAULT_CONTENT_TYPE
             assets.store(tx, asset, form.file.data, stored_type, form.file.filename)
         etag = '"' + hashlib.md5(form.file.data, usedforsecurity=False).hexdigest() + '"'
-        location = object_url(request_base(request), key)
+        location = object_url(mount_url(request), key)
         headers = {"ETag": etag, "Location": location}
         status = form.get("success_action_status")
         if status == "201":

@@ -28,13 +28,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from omnimeet.domain.assets import Asset, AssetService
 from omnimeet.domain.themes import ThemeService
 from omnimeet.platform.context import AppContext
+from omnimeet.platform.web import mount_url
 from omnimeet.vendors.vonage.auth import API, SECURED, Caller, requires
 from omnimeet.vendors.vonage.errors import logos_not_finalized
 from omnimeet.vendors.vonage.logo_bucket import BUCKET, DEFAULT_CONTENT_TYPE, NAMESPACE, build_public_router
 from omnimeet.vendors.vonage.logo_checks import invalid_property
 from omnimeet.vendors.vonage.s3_post import ACCESS_KEY_ID
 from omnimeet.vendors.vonage.schemas import CRASH, OTHER, UNAUTHORIZED, error
-from omnimeet.vendors.vonage.theme_mapping import LOGO_FIELDS, OBJECTS_PATH, request_base
+from omnimeet.vendors.vonage.theme_mapping import LOGO_FIELDS, OBJECTS_PATH
 from omnimeet.vendors.vonage.theme_schemas import FinalizeLogos, UploadUrl
 
 TEMP_PREFIX = "auto-expiring-temp/"
@@ -92,7 +93,7 @@ def build_api_router(ctx: AppContext) -> APIRouter:
     async def get_upload_urls(request: Request, who: Caller = caller) -> Response:
         now = ctx.clock.now_ms()
         date = _amz_date(now)
-        url = f"{request_base(request)}{OBJECTS_PATH}"
+        url = f"{mount_url(request)}{OBJECTS_PATH}"
         answer = []
         with ctx.db.transaction() as tx:
             assets.purge_expired(tx, API)

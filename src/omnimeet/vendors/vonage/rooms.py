@@ -26,11 +26,11 @@ from omnimeet.domain.store import Tx
 from omnimeet.domain.tenancy import Principal
 from omnimeet.domain.themes import ThemeService
 from omnimeet.platform.context import AppContext
+from omnimeet.platform.web import mount_url
 from omnimeet.vendors.vonage import mapping
 from omnimeet.vendors.vonage.auth import SECURED, Caller, requires
 from omnimeet.vendors.vonage.errors import (
     empty_update,
-    input_error,
     instant_room_not_updatable,
     rooms_of_unknown_theme,
 )
@@ -46,6 +46,7 @@ from omnimeet.vendors.vonage.schemas import (
     Room,
     RoomPage,
     UpdateRoom,
+    chosen_update,
     error,
 )
 
@@ -78,12 +79,6 @@ EndId = Query(
     le=MAX_SAFE_INTEGER,
     description="The last room's internal id (inclusive); alone, the page ends there.",
 )
-
-
-def api_root(request: Request) -> str:
-    """``scheme://host[:port]`` and the mount path, as the request saw them (links made without a request)."""
-    root = str(request.scope.get("root_path", ""))
-    return str(request.url.replace(path=root or "/", query="", fragment="")).rstrip("/")
 
 
 def build_router(ctx: AppContext) -> APIRouter:
@@ -165,7 +160,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 theme = themes.default_theme(tx, principal)
             room_id = ctx.ids.uuid4()
             fields = mapping.create_fields(
-                body, caller, ctx.ids, now, api_root(request), theme.seq if theme else None
+                body, caller, ctx.ids, now, mount_url(request), theme.seq if theme else None
             )
             view = rooms.create(tx, principal, room_id, fields)
             created = mapping.room_body(view.room, theme, now, meetings_url)
@@ -198,12 +193,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     ) -> Response:
         # No body (or not JSON): Express hands Joi an empty object.
         body = body or UpdateRoom()
-        if body.update_details is not None:
-            key, details = "update_details", body.update_details
-        elif body.update_options is not None:
-            key, details = "update_options", body.update_options
-        else:
-            raise input_error('"update_details" is required')
+        key, details = chosen_update(body.update_details, body.update_options)
         if not details.sent():
             raise empty_update(key)
         now = ctx.clock.now_ms()

@@ -9,12 +9,13 @@ handler turns into Joi's ``"<field>" must be ...``.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from omnimeet.platform.clock import EPOCH
+from omnimeet.vendors.vonage.errors import input_error
 
 MAX_DISPLAY_NAME = 200
 MAX_METADATA = 500
@@ -298,3 +299,16 @@ UNAUTHORIZED: dict[str, Any] = {
 INVALID = error('Invalid input (`InputValidationError`, Joi\'s wording: `"display_name" is required`).')
 OTHER = error("Other client errors: JSON that does not parse (400), too large (413), unknown route (404).")
 CRASH = error("Internal server error.")
+
+
+Changes = TypeVar("Changes")
+
+
+def chosen_update(update_details: Changes | None, update_options: Changes | None) -> tuple[str, Changes]:
+    """The changes of a PATCH body and the key they came under: ``update_details`` (the spec, the Python
+    SDK) or ``update_options`` (the Node SDK). Neither: Joi's 400, naming the spec's key."""
+    if update_details is not None:
+        return "update_details", update_details
+    if update_options is not None:
+        return "update_options", update_options
+    raise input_error('"update_details" is required')

@@ -11,8 +11,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Request
-
 from omnimeet.domain.themes import Theme
 from omnimeet.vendors.vonage.auth import Caller
 
@@ -24,12 +22,6 @@ UNIQUE_SETTINGS = ("short_company_url",)
 """Settings no two themes of an application may share."""
 OBJECTS_PATH = "/_s3/logos"
 """Where the logo storage lives, relative to the mount: POST a form here, GET ``<path>/<key>``."""
-
-
-def request_base(request: Request) -> str:
-    """The mount's absolute URL as the client reached it (``http://host:port/vonage``)."""
-    root = str(request.scope.get("root_path", ""))
-    return str(request.url.replace(path=root or "/", query="", fragment="")).rstrip("/")
 
 
 def object_url(base: str, key: str) -> str:

@@ -22,18 +22,18 @@ from starlette.responses import JSONResponse, Response
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.themes import ThemeService
 from omnimeet.platform.context import AppContext
+from omnimeet.platform.web import mount_url
 from omnimeet.vendors.vonage import logos
 from omnimeet.vendors.vonage.auth import SECURED, Caller, requires
 from omnimeet.vendors.vonage.errors import (
     VonageError,
     bad_request,
     empty_update,
-    input_error,
     short_company_url_taken,
     theme_name_taken,
 )
-from omnimeet.vendors.vonage.schemas import CRASH, INVALID, OTHER, UNAUTHORIZED, error
-from omnimeet.vendors.vonage.theme_mapping import UNIQUE_SETTINGS, new_settings, request_base, theme_body
+from omnimeet.vendors.vonage.schemas import CRASH, INVALID, OTHER, UNAUTHORIZED, chosen_update, error
+from omnimeet.vendors.vonage.theme_mapping import UNIQUE_SETTINGS, new_settings, theme_body
 from omnimeet.vendors.vonage.theme_schemas import CreateTheme, Theme, UpdateTheme
 
 THEME_NOT_FOUND = error("No such theme (`could not find theme <id>`).")
@@ -110,7 +110,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def get_themes(request: Request, who: Caller = caller) -> Response:
         with ctx.db.transaction(write=False) as tx:
             found = themes.list_themes(tx, who.principal)
-        base = request_base(request)
+        base = mount_url(request)
         return JSONResponse([theme_body(theme, who, base) for theme in found])
 
     @router.post(
@@ -138,7 +138,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 theme = themes.create(tx, who.principal, theme_id, name, new_settings(sent), UNIQUE_SETTINGS)
         except DomainError as exc:
             raise conflict_error(exc) from None
-        return JSONResponse(theme_body(theme, who, request_base(request)), status_code=201)
+        return JSONResponse(theme_body(theme, who, mount_url(request)), status_code=201)
 
     @router.get(
         "/{theme_id}",
@@ -151,7 +151,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def get_theme(request: Request, theme_id: str = ThemeId, who: Caller = caller) -> Response:
         with ctx.db.transaction(write=False) as tx:
             theme = themes.get(tx, who.principal, theme_id)
-        return JSONResponse(theme_body(theme, who, request_base(request)))
+        return JSONResponse(theme_body(theme, who, mount_url(request)))
 
     @router.patch(
         "/{theme_id}",
@@ -171,12 +171,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def update_theme(
         body: UpdateTheme, request: Request, theme_id: str = ThemeId, who: Caller = caller
     ) -> Response:
-        if body.update_details is not None:
-            key, details = "update_details", body.update_details
-        elif body.update_options is not None:
-            key, details = "update_options", body.update_options
-        else:
-            raise input_error('"update_details" is required')
+        key, details = chosen_update(body.update_details, body.update_options)
         changes = details.model_dump(exclude_unset=True)
         if not changes:
             raise empty_update(key)
@@ -186,7 +181,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 theme = themes.update(tx, who.principal, theme_id, name, changes, UNIQUE_SETTINGS)
         except DomainError as exc:
             raise conflict_error(exc) from None
-        return JSONResponse(theme_body(theme, who, request_base(request)))
+        return JSONResponse(theme_body(theme, who, mount_url(request)))
 
     @router.delete(
         "/{theme_id}",
