@@ -4,7 +4,7 @@ A room has at most one active session. Joining a room without one starts it; end
 present participant leave and stops its recordings. A room whose ``expires_at_ms`` has passed (or whose
 expiry was processed, ``expired_at_ms``) takes no new session and no new participant. When the last
 participant leaves, the session stays active by default (the control API or a vendor route ends it), and
-the vendor's rules may set the room to expire some time later (Vonage's instant rooms: ten minutes), also
+the vendor's rules may set the room to expire some time later (ten minutes, say), also
 when a session ends with people in it; a participant joining again clears that expiry, back to the one the
 rules keep while the room is in use (a hard limit, which the expiry after use never passes), if any.
 
