@@ -10,7 +10,7 @@ NOW = 1_700_000_000_000
 
 def fill_every_table(tx: Tx, tenant_id: str = "seeded") -> None:
     """One connected graph of rows: tenant, principal, theme, asset, room, stream, session, participant,
-    recording, event, exception, invites (of a room and of an event), webhook endpoint, outbox and a
+    recording, event, favourite, user, dial-in, join ticket, exception, invites (of a room and of an event), webhook endpoint, outbox and a
     webhook attempt."""
     tx.insert(
         t.TENANTS,
@@ -132,12 +132,57 @@ def fill_every_table(tx: Tx, tenant_id: str = "seeded") -> None:
             "room_seq": room,
             "public_id": "e-1",
             "is_all_day": False,
+            "is_adhoc": False,
+            "is_time_independent": False,
             "status": "confirmed",
             "created_at_ms": NOW,
             "updated_at_ms": NOW,
             "settings": "{}",
         },
         returning="seq",
+    )
+    tx.insert(
+        t.EVENT_FAVORITES,
+        {"tenant_id": tenant_id, "event_seq": event, "user_ref": f"user-{tenant_id}", "created_at_ms": NOW},
+    )
+    tx.insert(
+        t.USERS,
+        {
+            "tenant_id": tenant_id,
+            "api": "telemost",
+            "public_id": f"user-{tenant_id}",
+            "subject": "sub-1",
+            "created_at_ms": NOW,
+            "updated_at_ms": NOW,
+            "settings": "{}",
+        },
+    )
+    tx.insert(
+        t.ROOM_DIAL_INS,
+        {
+            "room_seq": room,
+            "tenant_id": tenant_id,
+            "api": "telemost",
+            "dial_in_id": f"dial-{tenant_id}",
+            "pin": "0123456789",
+            "lobby": False,
+            "created_at_ms": NOW,
+            "updated_at_ms": NOW,
+        },
+    )
+    tx.insert(
+        t.JOIN_TICKETS,
+        {
+            "tenant_id": tenant_id,
+            "api": "telemost",
+            "room_seq": room,
+            "ticket": f"ticket-{tenant_id}",
+            "resumption": f"resume-{tenant_id}",
+            "participant_ref": "pa-1",
+            "kind": "user",
+            "created_at_ms": NOW,
+            "expires_at_ms": NOW + 30_000,
+        },
     )
     tx.insert(
         t.EVENT_EXCEPTIONS,

@@ -41,6 +41,7 @@ class Asset:
     updated_at_ms: int
     expires_at_ms: int | None
     settings: str
+    created_by: str | None = None
 
     @classmethod
     def from_row(cls, row: tuple[Any, ...]) -> Asset:
@@ -77,6 +78,7 @@ class AssetService:
         kind: str | None = None,
         namespace: str | None = None,
         content_type: str | None = None,
+        created_by: str | None = None,
         expires_at_ms: int | None = None,
         settings: str = "{}",
     ) -> Asset:
@@ -97,6 +99,7 @@ class AssetService:
             "updated_at_ms": now,
             "expires_at_ms": expires_at_ms,
             "settings": settings,
+            "created_by": created_by,
         }
         seq = tx.insert(_A, values, returning="seq")
         return Asset.from_row(tuple(seq if column == "seq" else values[column] for column in _COLUMNS))

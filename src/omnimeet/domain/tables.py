@@ -81,6 +81,42 @@ class PrincipalRow(Base):
     scopes: Mapped[str] = mapped_column(Text, nullable=False)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     revoked_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    public_key: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """PEM public key that verifies the tokens this principal signs (APIs whose clients sign requests)."""
+
+
+class UserRow(Base):
+    """A person known to an API by a login (an OIDC subject, or an opaque token): profile and preferences.
+
+    ``subject`` is what identifies the person at login (unique per tenant and API); ``public_id`` is the id
+    clients see."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "api", "subject"),
+        UniqueConstraint("api", "public_id"),
+        Index(None, "tenant_id", "api", "email"),
+    )
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    public_id: Mapped[str] = mapped_column(String(128), nullable=False)
+    subject: Mapped[str] = mapped_column(String(255), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    firstname: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    lastname: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    display_name: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    avatar_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(35), nullable=True)
+    dashboard_theme: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    conference_theme: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    tariff_status: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_login_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    settings: Mapped[str] = _settings()
 
 
 class RoomRow(Base):
@@ -159,6 +195,8 @@ class AssetRow(Base):
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expires_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     settings: Mapped[str] = _settings()
+    created_by: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    """The user who created it (their storage use counts it), as the owning API names users."""
 
 
 class LiveStreamRow(Base):
@@ -181,6 +219,52 @@ class LiveStreamRow(Base):
     public_url: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class RoomDialInRow(Base):
+    """A room's telephone dial-in: the numeric id and pin callers key in, and whether they wait in a lobby."""
+
+    __tablename__ = "room_dial_ins"
+    __table_args__ = (UniqueConstraint("api", "dial_in_id"),)
+
+    room_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("rooms.seq", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    dial_in_id: Mapped[str] = mapped_column(String(64), nullable=False)
+    pin: Mapped[str] = mapped_column(String(64), nullable=False)
+    lobby: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class JoinTicketRow(Base):
+    """A short-lived, single-use permission to join a room's live session (a signalling ticket), with the
+    resumption token that lets the same participant come back."""
+
+    __tablename__ = "join_tickets"
+    __table_args__ = (UniqueConstraint("api", "ticket"), Index(None, "room_seq", "resumption"))
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    api: Mapped[str] = mapped_column(String(32), nullable=False)
+    room_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("rooms.seq", ondelete="CASCADE"), nullable=False
+    )
+    ticket: Mapped[str] = mapped_column(String(128), nullable=False)
+    resumption: Mapped[str] = mapped_column(String(128), nullable=False)
+    participant_ref: Mapped[str] = mapped_column(String(128), nullable=False)
+    """The participant id the holder joins as (kept when a resumption token is presented)."""
+    user_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    """The registered user who asked for it; None for a guest (invite code) or a phone caller."""
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    """Who joins: ``user``, ``guest`` or ``dial_in``."""
+    breakout_room: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    expires_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    used_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """When the ticket was redeemed; a ticket is redeemed at most once."""
 
 
 class MeetingSessionRow(Base):
@@ -270,6 +354,29 @@ class ScheduledEventRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     settings: Mapped[str] = _settings()
+    is_adhoc: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    is_time_independent: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default="0"
+    )
+    series_ends_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    """When the last occurrence ends (the single occurrence's end, or the recurrence's last); None when the
+    series never ends or the event has no time. Lets a time-window query skip finished series."""
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class EventFavoriteRow(Base):
+    """A user's mark on an event they want to find quickly."""
+
+    __tablename__ = "event_favorites"
+    __table_args__ = (UniqueConstraint("event_seq", "user_ref"), Index(None, "tenant_id", "user_ref"))
+
+    seq: Mapped[int] = _seq()
+    tenant_id: Mapped[str] = _tenant()
+    event_seq: Mapped[int] = mapped_column(
+        SeqType, ForeignKey("scheduled_events.seq", ondelete="CASCADE"), nullable=False
+    )
+    user_ref: Mapped[str] = mapped_column(String(128), nullable=False)
+    created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
 
 
 class EventExceptionRow(Base):
@@ -291,6 +398,9 @@ class EventExceptionRow(Base):
     is_all_day: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     status: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    created_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    updated_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class InviteRow(Base):
@@ -315,6 +425,7 @@ class InviteRow(Base):
     created_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     updated_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     expires_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    updated_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class WebhookEndpointRow(Base):
@@ -386,7 +497,10 @@ def _table(model: type[Base]) -> Table:
 
 TENANTS = _table(TenantRow)
 PRINCIPALS = _table(PrincipalRow)
+USERS = _table(UserRow)
 ROOMS = _table(RoomRow)
+ROOM_DIAL_INS = _table(RoomDialInRow)
+JOIN_TICKETS = _table(JoinTicketRow)
 LIVE_STREAMS = _table(LiveStreamRow)
 THEMES = _table(ThemeRow)
 ASSETS = _table(AssetRow)
@@ -394,6 +508,7 @@ MEETING_SESSIONS = _table(MeetingSessionRow)
 PARTICIPANTS = _table(ParticipantRow)
 RECORDINGS = _table(RecordingRow)
 SCHEDULED_EVENTS = _table(ScheduledEventRow)
+EVENT_FAVORITES = _table(EventFavoriteRow)
 EVENT_EXCEPTIONS = _table(EventExceptionRow)
 INVITES = _table(InviteRow)
 WEBHOOK_ENDPOINTS = _table(WebhookEndpointRow)
