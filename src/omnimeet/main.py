@@ -19,9 +19,15 @@ from omnimeet.platform.web import PrefixDispatcher
 
 def vendor_mounts() -> list[VendorPlugin]:
     """Every vendor omnimeet serves, in the order the CLI lists them."""
-    from omnimeet.vendors import openvidu_meet, sourcefuse, telemost, vonage
+    from omnimeet.vendors import opentalk, openvidu_meet, sourcefuse, telemost, vonage
 
-    return [telemost.plugin(), openvidu_meet.plugin(), vonage.plugin(), sourcefuse.plugin()]
+    return [
+        telemost.plugin(),
+        openvidu_meet.plugin(),
+        vonage.plugin(),
+        opentalk.plugin(),
+        sourcefuse.plugin(),
+    ]
 
 
 def create_app(settings: Settings | None = None, *, migrate: bool = True) -> PrefixDispatcher:

@@ -10,8 +10,8 @@ NOW = 1_700_000_000_000
 
 def fill_every_table(tx: Tx, tenant_id: str = "seeded") -> None:
     """One connected graph of rows: tenant, principal, theme, asset, room, stream, session, participant,
-    recording, event, favourite, user, dial-in, join ticket, exception, invites (of a room and of an event), webhook endpoint, outbox and a
-    webhook attempt."""
+    recording, event, favourite, user, dial-in, join ticket, exception, invites (of a room and of an event),
+    webhook endpoint, outbox and a webhook attempt."""
     tx.insert(
         t.TENANTS,
         {

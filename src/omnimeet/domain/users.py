@@ -1,0 +1,185 @@
+"""People who log in to an API (an OIDC subject or an opaque token): their profile and preferences.
+
+A user belongs to one tenant and one API; ``subject`` identifies them at login, ``public_id`` is the id
+clients see. The first login creates the user; later logins refresh what the identity provider says
+(e-mail, names) and leave what the user set themselves (display name, language, themes) alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import bindparam, select
+
+from omnimeet.domain import tables
+from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.domain.ports import Clock, Ids
+from omnimeet.domain.store import Row, Tx
+from omnimeet.domain.tenancy import Principal
+
+_U = tables.USERS
+
+
+@dataclass(slots=True)
+class User:
+    """A ``users`` row; fields in column order."""
+
+    seq: int
+    tenant_id: str
+    api: str
+    public_id: str
+    subject: str
+    email: str | None
+    title: str | None
+    firstname: str | None
+    lastname: str | None
+    display_name: str | None
+    avatar_url: str | None
+    language: str | None
+    dashboard_theme: str | None
+    conference_theme: str | None
+    tariff_status: str | None
+    created_at_ms: int
+    updated_at_ms: int
+    last_login_at_ms: int | None
+    settings: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> User:
+        return cls(*row)
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """What an identity provider says about a person at login (None: it did not say)."""
+
+    subject: str
+    email: str | None = None
+    firstname: str | None = None
+    lastname: str | None = None
+    display_name: str | None = None
+    avatar_url: str | None = None
+
+
+_COLUMNS = tuple(f.name for f in fields(User))
+EDITABLE_USER_FIELDS = frozenset(
+    {"title", "display_name", "language", "dashboard_theme", "conference_theme", "avatar_url", "settings"}
+)
+"""What a user may change about themselves (the rest comes from the identity provider)."""
+
+_BY_SUBJECT = select(_U).where(
+    _U.c.tenant_id == bindparam("tenant_id"),
+    _U.c.api == bindparam("api"),
+    _U.c.subject == bindparam("subject"),
+)
+_BY_PUBLIC_ID = select(_U).where(_U.c.api == bindparam("api"), _U.c.public_id == bindparam("public_id"))
+_BY_PUBLIC_IDS = select(_U).where(
+    _U.c.tenant_id == bindparam("tenant_id"),
+    _U.c.api == bindparam("api"),
+    _U.c.public_id.in_(bindparam("public_ids", expanding=True)),
+)
+
+
+class UserService:
+    def __init__(self, clock: Clock, ids: Ids) -> None:
+        self.clock = clock
+        self.ids = ids
+
+    def by_subject(self, tx: Tx, principal: Principal, subject: str) -> User | None:
+        row = tx.fetch_one(
+            _BY_SUBJECT, {"tenant_id": principal.tenant_id, "api": principal.api, "subject": subject}
+        )
+        return User.from_row(row) if row is not None else None
+
+    def login(self, tx: Tx, principal: Principal, identity: Identity, *, refresh: bool = True) -> User:
+        """The user behind ``identity``, created on first sight. ``refresh``: update what the identity
+        provider says (a login with an id token); False keeps the stored profile (an access token)."""
+        now = self.clock.now_ms()
+        user = self.by_subject(tx, principal, identity.subject)
+        if user is None:
+            values: dict[str, Any] = {
+                "tenant_id": principal.tenant_id,
+                "api": principal.api,
+                "public_id": self.ids.uuid4(),
+                "subject": identity.subject,
+                "email": identity.email,
+                "title": None,
+                "firstname": identity.firstname,
+                "lastname": identity.lastname,
+                "display_name": identity.display_name,
+                "avatar_url": identity.avatar_url,
+                "language": None,
+                "dashboard_theme": None,
+                "conference_theme": None,
+                "tariff_status": None,
+                "created_at_ms": now,
+                "updated_at_ms": now,
+                "last_login_at_ms": now,
+                "settings": "{}",
+            }
+            # Two first requests of one person may race: the unique (tenant, api, subject) key decides.
+            if tx.insert_ignore(_U, values, ("tenant_id", "api", "subject")):
+                found = self.by_subject(tx, principal, identity.subject)
+                assert found is not None
+                return found
+            found = self.by_subject(tx, principal, identity.subject)
+            assert found is not None
+            return found
+        if refresh:
+            said = {
+                "email": identity.email,
+                "firstname": identity.firstname,
+                "lastname": identity.lastname,
+                "avatar_url": identity.avatar_url,
+            }
+            changes: dict[str, Any] = {key: value for key, value in said.items() if value is not None}
+            if user.display_name is None and identity.display_name is not None:
+                changes["display_name"] = identity.display_name
+            changes["last_login_at_ms"] = now
+            tx.update(_U, {"seq": user.seq}, changes)
+            for key, value in changes.items():
+                setattr(user, key, value)
+        return user
+
+    def get(self, tx: Tx, principal: Principal, public_id: str) -> User:
+        """A user of the principal's tenant, or ``NOT_FOUND`` (another tenant's users do not exist)."""
+        user = self.find(tx, principal, public_id)
+        if user is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "user", id=public_id)
+        return user
+
+    def find(self, tx: Tx, principal: Principal, public_id: str) -> User | None:
+        if "\x00" in public_id:
+            return None
+        row = tx.fetch_one(_BY_PUBLIC_ID, {"api": principal.api, "public_id": public_id})
+        if row is None or row[1] != principal.tenant_id:
+            return None
+        return User.from_row(row)
+
+    def many(self, tx: Tx, principal: Principal, public_ids: Iterable[str]) -> dict[str, User]:
+        """The tenant's users among ``public_ids``, by id (unknown ids are left out)."""
+        wanted = sorted({public_id for public_id in public_ids if "\x00" not in public_id})
+        if not wanted:
+            return {}
+        rows = tx.fetch_all(
+            _BY_PUBLIC_IDS, {"tenant_id": principal.tenant_id, "api": principal.api, "public_ids": wanted}
+        )
+        return {row[3]: User.from_row(row) for row in rows}
+
+    def update(self, tx: Tx, user: User, changes: Mapping[str, Any]) -> User:
+        """Changes a user's own settings (``EDITABLE_USER_FIELDS``)."""
+        unknown = set(changes) - EDITABLE_USER_FIELDS
+        if unknown:
+            raise DomainError(ErrorCode.INVALID, "user", field=sorted(unknown)[0])
+        if not changes:
+            return user
+        values = {**changes, "updated_at_ms": self.clock.now_ms()}
+        tx.update(_U, {"seq": user.seq}, values)
+        for key, value in values.items():
+            setattr(user, key, value)
+        return user
+
+
+assert tuple(column.name for column in _U.columns) == _COLUMNS, "User fields must follow the table"

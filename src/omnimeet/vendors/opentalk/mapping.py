@@ -1,0 +1,63 @@
+"""Where OpenTalk's wire vocabulary meets the domain's: times, user profiles, tenant-wide constants.
+
+Area-specific mappings live beside their routes (``room_mapping``, ``event_mapping`` ...); this module holds
+what every area shares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from omnimeet.domain.users import User
+
+AVATAR_BASE = "https://gravatar.com/avatar/"
+"""The controller's default avatar service: the URL ends in the MD5 of the user's e-mail address."""
+
+
+def timestamp(ms: int | None) -> str | None:
+    """A time as the controller writes it (chrono's RFC 3339, UTC, ``Z``; fractions only when present)."""
+    if ms is None:
+        return None
+    seconds, millis = divmod(ms, 1000)
+    text = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
+
+
+def parse_timestamp(value: str) -> int | None:
+    """Milliseconds of an RFC 3339 date-time with an offset, or None when it is not one."""
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("z", "Z").replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    return round(moment.timestamp() * 1000)
+
+
+def avatar_url(user: User) -> str:
+    if user.avatar_url:
+        return user.avatar_url
+    email = (user.email or "").strip().lower()
+    return AVATAR_BASE + hashlib.md5(email.encode(), usedforsecurity=False).hexdigest()
+
+
+def display_name(user: User) -> str:
+    if user.display_name:
+        return user.display_name
+    names = " ".join(part for part in (user.firstname, user.lastname) if part)
+    return names or (user.email or "")
+
+
+def public_profile(user: User) -> dict[str, Any]:
+    """``PublicUserProfile``: what every user of the deployment may see of another."""
+    return {
+        "id": user.public_id,
+        "email": user.email or "",
+        "title": user.title or "",
+        "firstname": user.firstname or "",
+        "lastname": user.lastname or "",
+        "display_name": display_name(user),
+        "avatar_url": avatar_url(user),
+    }
