@@ -6,6 +6,7 @@ import pytest
 
 from omnimeet.domain.assets import Asset, AssetService
 from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.domain.rooms import RoomService
 from omnimeet.domain.tables import AssetRow
 from omnimeet.domain.tenancy import Principal
 from omnimeet.platform.db import Database
@@ -115,3 +116,67 @@ def _error(db: Database, call: object) -> DomainError:
     with pytest.raises(DomainError) as caught, db.transaction() as tx:
         call(tx)
     return caught.value
+
+
+# --- whole assets, storage use ------------------------------------------------------------------------
+
+
+def _room(db: Database, who: Principal, room_id: str, owner: str) -> None:
+    with db.transaction() as tx:
+        RoomService(FixedClock()).create(tx, who, room_id, {"owner_id": owner})
+
+
+def test_add_writes_a_complete_asset(db: Database, assets: AssetService, acme: Principal) -> None:
+    with db.transaction() as tx:
+        added = assets.add(
+            tx,
+            "acme",
+            "vonage",
+            "a-1",
+            b"hello",
+            owner_ref="room-1",
+            filename="a.txt",
+            kind="doc",
+            namespace="notes",
+            content_type="text/plain",
+            created_by="u1",
+        )
+    with db.transaction(write=False) as tx:
+        assert assets.get(tx, acme, "a-1") == added
+    assert added == Asset(
+        seq=added.seq, tenant_id="acme", api="vonage", public_id="a-1", owner_ref="room-1", kind="doc",
+        namespace="notes", filename="a.txt", content_type="text/plain", size_bytes=5, data=b"hello",
+        created_at_ms=NOW_MS, updated_at_ms=NOW_MS, expires_at_ms=None, settings="{}", created_by="u1",
+    )  # fmt: skip
+
+
+def test_used_storage_sums_the_assets_of_the_users_rooms(
+    db: Database, assets: AssetService, acme: Principal, globex: Principal
+) -> None:
+    _room(db, acme, "r-u1", "u1")
+    _room(db, acme, "r-u1b", "u1")
+    _room(db, acme, "r-u2", "u2")
+    _room(db, globex, "r-g", "u1")
+    with db.transaction() as tx:
+        assert assets.used_storage(tx, acme, "u1") == 0
+        assets.add(tx, "acme", "vonage", "a1", b"x" * 10, owner_ref="r-u1", filename="a")
+        assets.add(tx, "acme", "vonage", "a2", b"x" * 7, owner_ref="r-u1b", filename="b")
+        assets.add(tx, "acme", "vonage", "a3", b"x" * 100, owner_ref="r-u2", filename="c")
+        assets.add(tx, "globex", "vonage", "a4", b"x" * 1000, owner_ref="r-g", filename="d")
+        assets.add(tx, "acme", "vonage", "a5", b"x" * 3, owner_ref="not-a-room", filename="e")
+    with db.transaction(write=False) as tx:
+        assert assets.used_storage(tx, acme, "u1") == 17
+        assert assets.used_storage(tx, acme, "u2") == 100
+        assert assets.used_storage(tx, globex, "u1") == 1000
+        assert assets.used_storage(tx, acme, "nobody") == 0
+
+
+def test_remove_and_delete_of_owner(db: Database, assets: AssetService, acme: Principal) -> None:
+    with db.transaction() as tx:
+        first = assets.add(tx, "acme", "vonage", "a1", b"1", owner_ref="r1", filename="a")
+        assets.add(tx, "acme", "vonage", "a2", b"2", owner_ref="r1", filename="b")
+        assets.add(tx, "acme", "vonage", "a3", b"3", owner_ref="r2", filename="c")
+        assets.remove(tx, first)
+        assert assets.find(tx, "vonage", "a1") is None
+        assert assets.delete_of_owner(tx, acme, "r1") == 1
+    assert count_rows(db, AssetRow) == 1

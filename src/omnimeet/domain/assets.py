@@ -1,8 +1,12 @@
-"""Assets: stored files (logos, uploads) kept in the database.
+"""Assets: stored files (logos, uploads, recordings) kept in the database.
 
 An upload is first *announced* (a row without data, with an expiry), then *stored* (its bytes), and may be
 *kept* (renamed to a permanent id, its expiry cleared). An asset past its expiry is gone: lookups do not see
 it and ``purge_expired`` removes it.
+
+An asset may also be written in one step (``add``): a room's recording, a test's fixture. ``used_storage``
+is what a user's rooms hold (the assets whose ``owner_ref`` is a room the user owns); ``room_assets`` lists
+and guards room assets.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select
 
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
@@ -56,6 +60,23 @@ class Asset:
 
 _COLUMNS = tuple(f.name for f in fields(Asset))
 _BY_PUBLIC_ID = select(_A).where(_A.c.api == bindparam("api"), _A.c.public_id == bindparam("public_id"))
+_R = tables.ROOMS
+# The rooms' assets a user owns, summed: assets are tied to rooms by the room's public id (same API).
+_USED_STORAGE = (
+    select(func.coalesce(func.sum(_A.c.size_bytes), 0))
+    .select_from(_A.join(_R, (_R.c.api == _A.c.api) & (_R.c.public_id == _A.c.owner_ref)))
+    .where(
+        _A.c.tenant_id == bindparam("tenant_id"),
+        _A.c.api == bindparam("api"),
+        _R.c.tenant_id == bindparam("tenant_id"),
+        _R.c.owner_id == bindparam("user_ref"),
+    )
+)
+_OF_OWNER = delete(_A).where(
+    _A.c.tenant_id == bindparam("tenant_id"),
+    _A.c.api == bindparam("api"),
+    _A.c.owner_ref == bindparam("owner_ref"),
+)
 _EXPIRED = delete(_A).where(
     _A.c.api == bindparam("api"),
     _A.c.expires_at_ms.is_not(None),
@@ -103,6 +124,62 @@ class AssetService:
         }
         seq = tx.insert(_A, values, returning="seq")
         return Asset.from_row(tuple(seq if column == "seq" else values[column] for column in _COLUMNS))
+
+    def add(
+        self,
+        tx: Tx,
+        tenant_id: str,
+        api: str,
+        public_id: str,
+        data: bytes,
+        *,
+        owner_ref: str | None,
+        filename: str | None,
+        kind: str | None = None,
+        namespace: str | None = None,
+        content_type: str | None = None,
+        created_by: str | None = None,
+        settings: str = "{}",
+    ) -> Asset:
+        """Writes a complete, permanent asset (its bytes included) in one step."""
+        now = self.clock.now_ms()
+        values: dict[str, Any] = {
+            "tenant_id": tenant_id,
+            "api": api,
+            "public_id": public_id,
+            "owner_ref": owner_ref,
+            "kind": kind,
+            "namespace": namespace,
+            "filename": filename,
+            "content_type": content_type,
+            "size_bytes": len(data),
+            "data": data,
+            "created_at_ms": now,
+            "updated_at_ms": now,
+            "expires_at_ms": None,
+            "settings": settings,
+            "created_by": created_by,
+        }
+        seq = tx.insert(_A, values, returning="seq")
+        return Asset.from_row(tuple(seq if column == "seq" else values[column] for column in _COLUMNS))
+
+    def used_storage(self, tx: Tx, principal: Principal, user_ref: str) -> int:
+        """Bytes held by the assets of the rooms ``user_ref`` owns in the principal's tenant and API."""
+        row = tx.fetch_one(
+            _USED_STORAGE,
+            {"tenant_id": principal.tenant_id, "api": principal.api, "user_ref": user_ref},
+        )
+        return int(row[0]) if row is not None and row[0] is not None else 0
+
+    def remove(self, tx: Tx, asset: Asset) -> None:
+        """Deletes the asset."""
+        tx.delete(_A, {"seq": asset.seq})
+
+    def delete_of_owner(self, tx: Tx, principal: Principal, owner_ref: str) -> int:
+        """Deletes every asset ``owner_ref`` owns in the principal's tenant and API (a deleted room's);
+        returns how many."""
+        params = {"tenant_id": principal.tenant_id, "api": principal.api, "owner_ref": owner_ref}
+        return tx.execute(_OF_OWNER, params)
 
     def find(self, tx: Tx, api: str, public_id: str) -> Asset | None:
         """The live asset with this id in ``api``, whoever's it is (an upload carries no credentials)."""
