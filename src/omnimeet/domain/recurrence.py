@@ -1,0 +1,277 @@
+"""Recurring schedules: RFC 5545 recurrence lines (RRULE, RDATE, EXRULE, EXDATE) expanded in a time zone.
+
+- A series starts at ``starts_at_ms`` (the first occurrence, UTC) and each occurrence lasts as long as the
+  first (``ends_at_ms - starts_at_ms``). ``DTSTART``/``DTEND`` lines are refused: the start is the series'.
+- Timed series expand on the wall clock of their IANA zone: a weekly 10:00 Europe/Berlin series stays at
+  10:00 local across a daylight-saving change, so its UTC time moves by an hour.
+- All-day series (start at midnight UTC, as the clients send them) expand in UTC, day by day.
+- An ``RRULE`` line may omit its ``RRULE:`` name (``FREQ=WEEKLY;BYDAY=MO``). ``RDATE``/``EXDATE`` values
+  may be UTC (``...Z``), local to a ``TZID`` parameter, floating (the series' zone) or dates
+  (``VALUE=DATE``: the series' start time on that day). An ``UNTIL`` without ``Z`` is read in the series'
+  zone; a date ``UNTIL`` includes that whole day.
+- An occurrence is named by its original UTC start: ``20240705T170242Z`` (``instance_id``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrule, rruleset, rrulestr
+
+from omnimeet.domain.errors import DomainError, ErrorCode
+
+MAX_LINES = 4
+MAX_LINE_LENGTH = 1024
+ALLOWED = ("RRULE", "RDATE", "EXRULE", "EXDATE")
+MAX_OCCURRENCES = 10_000
+"""Expansion stops after this many occurrences (a guard for never-ending rules without a window)."""
+
+FIELD = "recurrence_pattern"
+_NAME = re.compile(r"^([A-Za-z-]+)([;:])")
+_INSTANCE_ID = re.compile(r"^(\d{8})T(\d{6})Z$")
+_UNTIL = re.compile(r"UNTIL=([0-9TZ]+)", re.IGNORECASE)
+
+
+def _invalid(field: str = FIELD, **details: object) -> DomainError:
+    return DomainError(ErrorCode.INVALID, "event", field=field, **details)
+
+
+def zone(name: str) -> tzinfo:
+    """The IANA zone ``name``; ``INVALID`` (field ``timezone``) when there is none by that name."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise _invalid("timezone", value=name) from None
+
+
+def instance_id(start_ms: int) -> str:
+    """An occurrence's id: its original start in UTC as ``YYYYMMDDTHHMMSSZ``."""
+    return datetime.fromtimestamp(start_ms // 1000, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def parse_instance_id(value: str) -> int | None:
+    """The UTC start (ms) an instance id names, or None when it is not one."""
+    match = _INSTANCE_ID.match(value)
+    if match is None:
+        return None
+    try:
+        moment = datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return int(moment.timestamp()) * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One recurrence line split into its name (``RRULE`` ...), parameters and value."""
+
+    name: str
+    params: dict[str, str]
+    value: str
+
+
+def split_line(text: str) -> Line:
+    """Parses one line; ``INVALID`` when it is not an allowed recurrence property."""
+    text = text.strip()
+    if len(text) > MAX_LINE_LENGTH or not text:
+        raise _invalid(line=text)
+    match = _NAME.match(text)
+    if match is None or (match.group(1).upper() not in ALLOWED and "=" in text[: match.end()]):
+        if text.upper().startswith("FREQ="):
+            return Line("RRULE", {}, text)
+        raise _invalid(line=text)
+    name = match.group(1).upper()
+    if name not in ALLOWED:
+        raise _invalid(line=text)
+    head, sep, value = text.partition(":")
+    if not sep or not value:
+        raise _invalid(line=text)
+    params: dict[str, str] = {}
+    for part in head.split(";")[1:]:
+        key, eq, param = part.partition("=")
+        if not eq:
+            raise _invalid(line=text)
+        params[key.upper()] = param
+    return Line(name, params, value)
+
+
+def check_pattern(lines: Sequence[str]) -> list[Line]:
+    """The parsed lines of a pattern: 1-4 allowed lines, or ``INVALID`` (field ``recurrence_pattern``)."""
+    if len(lines) > MAX_LINES:
+        raise _invalid(count=len(lines))
+    return [split_line(text) for text in lines]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When a series happens: its first occurrence, zone, kind and recurrence lines (may be empty)."""
+
+    starts_at_ms: int
+    ends_at_ms: int
+    timezone: str
+    is_all_day: bool = False
+    pattern: tuple[str, ...] = ()
+
+    @property
+    def duration_ms(self) -> int:
+        return self.ends_at_ms - self.starts_at_ms
+
+    @property
+    def is_recurring(self) -> bool:
+        return bool(self.pattern)
+
+
+def _dt(ms: int, where: tzinfo) -> datetime:
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone(where)
+
+
+def _ms(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def _parse_moment(value: str, where: tzinfo, start: datetime, is_date: bool) -> datetime:
+    value = value.strip()
+    try:
+        if is_date or len(value) == 8:
+            day = datetime.strptime(value, "%Y%m%d")
+            return datetime.combine(day.date(), start.timetz().replace(tzinfo=None), where)
+        if value.upper().endswith("Z"):
+            return datetime.strptime(value[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC).astimezone(where)
+        return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=where)
+    except ValueError:
+        raise _invalid(value=value) from None
+
+
+def _moments(line: Line, where: tzinfo, start: datetime) -> list[datetime]:
+    local = where
+    if "TZID" in line.params:
+        local = zone(line.params["TZID"])
+    is_date = line.params.get("VALUE", "").upper() == "DATE"
+    moments = []
+    for value in line.value.split(","):
+        moment = _parse_moment(value, local, start.astimezone(local), is_date)
+        moments.append(moment.astimezone(where))
+    return moments
+
+
+def _utc_until(rule: str, where: tzinfo) -> str:
+    """The rule with its ``UNTIL`` in UTC (dateutil wants that with a zoned start)."""
+
+    def fix(match: re.Match[str]) -> str:
+        value = match.group(1).upper()
+        if value.endswith("Z"):
+            return match.group(0)
+        try:
+            if len(value) == 8:
+                moment = datetime.combine(datetime.strptime(value, "%Y%m%d").date(), time.max, where)
+            else:
+                moment = datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=where)
+        except ValueError:
+            raise _invalid(value=value) from None
+        return "UNTIL=" + moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    return _UNTIL.sub(fix, rule)
+
+
+def _rule(line: Line, where: tzinfo, start: datetime) -> rrule:
+    try:
+        parsed = rrulestr(_utc_until(line.value, where), dtstart=start)
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise _invalid(line=line.value) from None
+    if not isinstance(parsed, rrule):
+        raise _invalid(line=line.value)
+    return parsed
+
+
+def build(schedule: Schedule) -> rruleset:
+    """The schedule as a dateutil rule set of zoned start times (the first start is always included)."""
+    where: tzinfo = UTC if schedule.is_all_day else zone(schedule.timezone)
+    start = _dt(schedule.starts_at_ms, where)
+    rules = rruleset()
+    lines = check_pattern(schedule.pattern)
+    has_rule = False
+    for line in lines:
+        if line.name == "RRULE":
+            rules.rrule(_rule(line, where, start))
+            has_rule = True
+        elif line.name == "EXRULE":
+            rules.exrule(_rule(line, where, start))
+        elif line.name == "RDATE":
+            for moment in _moments(line, where, start):
+                rules.rdate(moment)
+        else:
+            for moment in _moments(line, where, start):
+                rules.exdate(moment)
+    if not has_rule:
+        # Without a rule the series is its start plus the extra dates (RFC 5545: DTSTART always counts).
+        rules.rdate(start)
+    return rules
+
+
+def check(schedule: Schedule) -> None:
+    """``INVALID`` when the schedule cannot be expanded (bad zone, bad lines)."""
+    if schedule.ends_at_ms < schedule.starts_at_ms:
+        raise _invalid("ends_at")
+    rules = build(schedule)
+    try:
+        next(iter(rules), None)
+    except (ValueError, TypeError):
+        raise _invalid() from None
+
+
+def occurrences(
+    schedule: Schedule,
+    time_min_ms: int | None = None,
+    time_max_ms: int | None = None,
+    *,
+    start_after_ms: int | None = None,
+    limit: int | None = None,
+) -> Iterator[int]:
+    """Original start times (ms, ascending) of the occurrences that overlap ``[time_min, time_max)``:
+    those ending after ``time_min`` and starting before ``time_max``. ``start_after_ms``: only those that
+    start later (a cursor). ``limit``: at most that many."""
+    if not schedule.is_recurring:
+        candidates: Iterator[int] = iter([schedule.starts_at_ms])
+    else:
+        candidates = (_ms(moment) for moment in build(schedule))
+    count = 0
+    duration = schedule.duration_ms
+    for seen, start in enumerate(candidates):
+        if seen >= MAX_OCCURRENCES or (limit is not None and count >= limit):
+            return
+        if time_max_ms is not None and start >= time_max_ms:
+            return
+        if time_min_ms is not None and start + max(duration, 0) <= time_min_ms and start < time_min_ms:
+            continue
+        if start_after_ms is not None and start <= start_after_ms:
+            continue
+        count += 1
+        yield start
+
+
+def is_occurrence(schedule: Schedule, start_ms: int) -> bool:
+    """Whether the series has an occurrence starting exactly at ``start_ms``."""
+    return any(start == start_ms for start in occurrences(schedule, start_ms, start_ms + 1))
+
+
+def series_end_ms(schedule: Schedule) -> int | None:
+    """When the last occurrence ends; None when the series never ends (or is too long to count)."""
+    if not schedule.is_recurring:
+        return schedule.ends_at_ms
+    rules = build(schedule)
+    for line in check_pattern(schedule.pattern):
+        terms = {term.split("=", 1)[0].upper() for term in line.value.split(";")}
+        if line.name == "RRULE" and not terms & {"COUNT", "UNTIL"}:
+            return None
+    last: datetime | None = None
+    for seen, moment in enumerate(rules):
+        if seen >= MAX_OCCURRENCES:
+            return None
+        last = moment
+    if last is None:
+        return schedule.ends_at_ms
+    return _ms(last) + schedule.duration_ms
