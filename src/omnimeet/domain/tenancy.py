@@ -63,6 +63,8 @@ class PrincipalSpec:
     tenant_id: str
     label: str = ""
     scopes: frozenset[str] = field(default_factory=lambda: frozenset({ALL}))
+    public_key: str | None = None
+    """PEM public key that verifies tokens the principal signs; None keeps a stored one."""
 
 
 def credential_hash(api: str, credential: str) -> str:
@@ -124,9 +126,16 @@ def principal_id(api: str, credential: str) -> str:
 
 def ensure_principal(tx: Tx, spec: PrincipalSpec, now_ms: int) -> None:
     """Creates the principal, or updates its tenant, label and scopes (and lifts a revocation: the
-    configuration says it may call). Concurrent callers converge."""
+    configuration says it may call); a given public key replaces the stored one. Concurrent callers
+    converge."""
     digest = credential_hash(spec.api, spec.credential)
-    values = {"tenant_id": spec.tenant_id, "label": spec.label, "scopes": json.dumps(sorted(spec.scopes))}
+    values: dict[str, Any] = {
+        "tenant_id": spec.tenant_id,
+        "label": spec.label,
+        "scopes": json.dumps(sorted(spec.scopes)),
+    }
+    if spec.public_key is not None:
+        values["public_key"] = spec.public_key
     row = {
         "id": principal_id(spec.api, spec.credential),
         "api": spec.api,
@@ -165,6 +174,27 @@ def provision_self_service(tx: Tx, api: str, credential: str, now_ms: int) -> Pr
 
 
 _KNOWN = select(_P.c.id).where(_P.c.api == bindparam("api"), _P.c.credential_hash == bindparam("hash"))
+_PUBLIC_KEY = select(_P.c.public_key).where(
+    _P.c.api == bindparam("api"), _P.c.credential_hash == bindparam("hash"), _P.c.revoked_at_ms.is_(None)
+)
+
+
+_PLAN = select(_T.c.plan, _T.c.features).where(_T.c.id == bindparam("id"))
+
+
+def tenant_plan(tx: Tx, tenant_id: str) -> tuple[str, frozenset[str]] | None:
+    """A tenant's plan and its features, or None for an unknown tenant."""
+    row = tx.fetch_one(_PLAN, {"id": tenant_id})
+    if row is None:
+        return None
+    return row[0], frozenset(json.loads(row[1]))
+
+
+def principal_public_key(tx: Tx, api: str, credential: str) -> str | None:
+    """The public key registered for a credential (at run time, through the control plane), if any; None
+    for an unknown or revoked credential."""
+    row = tx.fetch_one(_PUBLIC_KEY, {"api": api, "hash": credential_hash(api, credential)})
+    return None if row is None else row[0]
 
 
 def provision(

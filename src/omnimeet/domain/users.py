@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, or_, select
 
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
@@ -20,6 +20,9 @@ from omnimeet.domain.store import Row, Tx
 from omnimeet.domain.tenancy import Principal
 
 _U = tables.USERS
+
+FIND_LIMIT = 5
+"""How many users a search returns at most (an autocomplete list)."""
 
 
 @dataclass(slots=True)
@@ -80,6 +83,39 @@ _BY_PUBLIC_IDS = select(_U).where(
     _U.c.api == bindparam("api"),
     _U.c.public_id.in_(bindparam("public_ids", expanding=True)),
 )
+_OF_TENANT = (_U.c.tenant_id == bindparam("tenant_id"), _U.c.api == bindparam("api"))
+_PAGE = select(_U).where(*_OF_TENANT).order_by(_U.c.seq).limit(bindparam("limit")).offset(bindparam("offset"))
+_COUNT = select(func.count()).select_from(_U).where(*_OF_TENANT)
+_FULL_NAME = func.lower(func.coalesce(_U.c.firstname, "") + " " + func.coalesce(_U.c.lastname, ""))
+_SEARCH = (
+    select(_U)
+    .where(
+        *_OF_TENANT,
+        or_(
+            _FULL_NAME.like(bindparam("pattern"), escape="\\"),
+            func.lower(func.coalesce(_U.c.email, "")).like(bindparam("pattern"), escape="\\"),
+        ),
+    )
+    .order_by(_U.c.seq)
+)
+
+
+def levenshtein(a: str, b: str) -> int:
+    """The edit distance between two texts (insertions, deletions, substitutions)."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, left in enumerate(a, 1):
+        current = [i]
+        for j, right in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right)))
+        previous = current
+    return previous[-1]
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class UserService:
@@ -167,6 +203,34 @@ class UserService:
             _BY_PUBLIC_IDS, {"tenant_id": principal.tenant_id, "api": principal.api, "public_ids": wanted}
         )
         return {row[3]: User.from_row(row) for row in rows}
+
+    def page(self, tx: Tx, principal: Principal, offset: int, limit: int) -> tuple[int, list[User]]:
+        """The tenant's users in the order they came (first sign-in first): the total and one page."""
+        params = {"tenant_id": principal.tenant_id, "api": principal.api}
+        total = int(tx.fetch_one(_COUNT, params)[0])  # type: ignore[index]
+        if offset >= total:
+            return total, []
+        rows = tx.fetch_all(_PAGE, {**params, "limit": limit, "offset": offset})
+        return total, [User.from_row(row) for row in rows]
+
+    def search(self, tx: Tx, principal: Principal, query: str, limit: int = FIND_LIMIT) -> list[User]:
+        """Users of the tenant whose "first last" name or e-mail contains ``query`` (case-insensitive; ``%``
+        ignored), closest names first (edit distance, then sign-up order); at most ``limit``. A blank query
+        finds no one."""
+        text = query.replace("%", "").replace("\x00", "").strip().lower()
+        if not text:
+            return []
+        rows = tx.fetch_all(
+            _SEARCH,
+            {"tenant_id": principal.tenant_id, "api": principal.api, "pattern": _like_pattern(text)},
+        )
+        users = [User.from_row(row) for row in rows]
+
+        def closeness(user: User) -> tuple[int, int]:
+            name = f"{user.firstname or ''} {user.lastname or ''}".lower()
+            return levenshtein(name, text), user.seq
+
+        return sorted(users, key=closeness)[:limit]
 
     def update(self, tx: Tx, user: User, changes: Mapping[str, Any]) -> User:
         """Changes a user's own settings (``EDITABLE_USER_FIELDS``)."""

@@ -9,10 +9,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 AuthMode = Literal["permissive", "strict"]
+
+
+class TurnServer(BaseModel):
+    """A TURN server the OpenTalk controller hands out credentials for (TURN REST API, HMAC-SHA1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uris: list[str] = Field(min_length=1, description="`turn:` / `turns:` URIs (RFC 7065).")
+    pre_shared_key: str = Field(min_length=1, description="The secret shared with the TURN server.")
 
 
 class Settings(BaseSettings):
@@ -101,6 +110,40 @@ class Settings(BaseSettings):
             "The name Vonage Meetings webhooks give a recording whose file is ready: `recording:ready` (spec "
             "0.1.5) or `recording:uploaded` (spec 0.1.7 and the docs)."
         ),
+    )
+    opentalk_oidc_provider_name: str = Field(
+        default="default",
+        description="OpenTalk: the OIDC provider's name in `GET /auth/login`.",
+    )
+    opentalk_oidc_provider_url: str = Field(
+        default="http://localhost:8080/realms/opentalk",
+        description="OpenTalk: the OIDC provider's URL (its issuer) in `GET /auth/login`.",
+    )
+    opentalk_jwks_file: Path | None = Field(
+        default=None,
+        description=(
+            'OpenTalk, strict mode: a JSON Web Key Set file (`{"keys": [...]}`); an RS256 token whose '
+            "`kid` names one of its keys is verified with it (its issuer must still be a principal)."
+        ),
+    )
+    opentalk_turn_servers: list[TurnServer] = Field(
+        default_factory=list,
+        description=(
+            'OpenTalk: TURN servers for `GET /turn`, e.g. `[{"uris": ["turn:turn.example.com:3478"], '
+            '"pre_shared_key": "secret"}]` (JSON). With neither TURN nor STUN servers `GET /turn` answers '
+            "500, as the controller of the time did."
+        ),
+    )
+    opentalk_stun_uris: list[str] = Field(
+        default_factory=list,
+        description="OpenTalk: STUN URIs `GET /turn` lists after the TURN servers (JSON list).",
+    )
+    opentalk_turn_lifetime_seconds: int = Field(
+        default=86_400, ge=1, description="OpenTalk: how long TURN credentials from `GET /turn` stay valid."
+    )
+    opentalk_tariff_quotas: dict[str, int] = Field(
+        default_factory=dict,
+        description='OpenTalk: the quotas every tariff reports, e.g. `{"max_storage": 50000}` (JSON).',
     )
     max_body_bytes: int = Field(
         default=1_048_576,

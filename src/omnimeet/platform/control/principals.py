@@ -50,6 +50,16 @@ class PrincipalCreate(BaseModel):
         default=None,
         description='Plan features of a new organisation (default ["*"]); given, updates an existing one.',
     )
+    public_key: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=16_384,
+        description=(
+            "PEM public key (RSA) that verifies the tokens this credential's issuer signs, for APIs whose "
+            "clients sign them (OpenTalk in strict mode: the credential is the tokens' `iss`). Left out: a "
+            "key registered before is kept."
+        ),
+    )
 
 
 class PrincipalOut(BaseModel):
@@ -111,6 +121,16 @@ def _tenant_for(body: PrincipalCreate) -> tuple[TenantSpec, list[str]]:
     return spec, update
 
 
+def _loadable_public_key(pem: str) -> bool:
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    try:
+        load_pem_public_key(pem.encode())
+    except (ValueError, TypeError):
+        return False
+    return True
+
+
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ControlErrorBody, "description": "No principal with this id."}
 }
@@ -128,6 +148,8 @@ def build_router(ctx: AppContext) -> APIRouter:
             raise ControlError(
                 400, "unknown_vendor", f"No vendor {body.vendor!r}; known: {', '.join(sorted(ctx.vendors))}."
             )
+        if body.public_key is not None and not _loadable_public_key(body.public_key):
+            raise ControlError(400, "invalid_public_key", "public_key is not a PEM public key.")
         tenant, update = _tenant_for(body)
         spec = PrincipalSpec(
             api=body.vendor,
@@ -135,6 +157,7 @@ def build_router(ctx: AppContext) -> APIRouter:
             tenant_id=tenant.id,
             label=body.label or "",
             scopes=frozenset(body.scopes),
+            public_key=body.public_key,
         )
         now_ms = ctx.clock.now_ms()
         with ctx.db.transaction() as tx:

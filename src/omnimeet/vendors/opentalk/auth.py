@@ -5,26 +5,42 @@
   issuer, and opaque tokens, belong to the default tenant ``opentalk``.
 - Permissive mode: any JWT-shaped token is accepted without checking its signature (its ``exp`` is checked
   on the virtual clock); an opaque token is a stable user of its own. The user is created on first use.
-- Strict mode: RS256 tokens only, verified with the issuer's key, which must be registered
-  (``public_key`` of an ``opentalk`` principal whose credential is the issuer).
-- Every refusal is a 401 ``{"code": "unauthorized", ...}`` with ``WWW-Authenticate: Bearer error=...``.
+- Strict mode: RS256 tokens only, and the issuer must be an ``opentalk`` principal (credentials file or
+  control plane). The signature is checked with, in this order: the ``public_key`` the credentials file
+  gives that principal; the key of the JWKS file (``OMNIMEET_OPENTALK_JWKS_FILE``) the token's ``kid``
+  names; the ``public_key`` registered for the issuer through the control plane (``POST
+  /_omnimeet/principals``). Opaque tokens are refused.
+- Every refusal is a 401 ``{"code": "unauthorized", ...}`` with ``WWW-Authenticate: Bearer error=...``:
+  an invalid or missing access token, an expired one (``exp`` on the virtual clock); for ``POST
+  /auth/login``, an invalid id token, or an expired one ("The user session expired").
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Awaitable, Callable
+import json
+import re
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import jwt
 from fastapi import Request
 
+from omnimeet.domain import tenancy
 from omnimeet.domain.tenancy import Principal
 from omnimeet.domain.users import Identity, User, UserService
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.gate import note_tenant
-from omnimeet.vendors.opentalk.errors import EXPIRED_TOKEN, INVALID_TOKEN, unauthorized
+from omnimeet.vendors.opentalk.errors import (
+    EXPIRED_TOKEN,
+    INVALID_ID_TOKEN,
+    INVALID_TOKEN,
+    SESSION_EXPIRED,
+    bad_request,
+    unauthorized,
+)
 
 API = "opentalk"
 """The vendor's name: the ``api`` of its rows and principals, ``{vendor}`` in control URLs."""
@@ -75,8 +91,11 @@ def looks_like_jwt(token: str) -> bool:
     return token.count(".") == 2
 
 
-def verified_claims(ctx: AppContext, token: str, *, refusal: str = INVALID_TOKEN) -> dict[str, Any]:
-    """The claims of a JWT, checked as the auth mode says; a 401 with ``refusal`` otherwise."""
+def verified_claims(
+    ctx: AppContext, token: str, *, refusal: str = INVALID_TOKEN, expired: str = EXPIRED_TOKEN
+) -> dict[str, Any]:
+    """The claims of a JWT, checked as the auth mode says; a 401 with ``refusal`` otherwise (``expired``
+    when its ``exp`` has passed on the virtual clock)."""
     try:
         if ctx.credentials is None:
             claims: dict[str, Any] = jwt.decode(
@@ -94,22 +113,72 @@ def verified_claims(ctx: AppContext, token: str, *, refusal: str = INVALID_TOKEN
         if not isinstance(expiry, int | float) or isinstance(expiry, bool):
             raise unauthorized(refusal)
         if expiry * 1000 <= ctx.clock.now_ms():
-            raise unauthorized(EXPIRED_TOKEN)
+            raise unauthorized(expired)
     return claims
 
 
 def _strict_claims(ctx: AppContext, token: str) -> dict[str, Any]:
+    header = jwt.get_unverified_header(token)
     unverified = jwt.decode(token, options={"verify_signature": False})
     issuer = unverified.get("iss") if isinstance(unverified, dict) else None
-    if not isinstance(issuer, str) or ctx.credentials is None:
-        raise jwt.InvalidTokenError("no issuer")
-    key = ctx.credentials.public_key(API, issuer)
-    if key is None:
-        raise jwt.InvalidTokenError("unknown issuer")
-    claims: dict[str, Any] = jwt.decode(
-        token, key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False}
-    )
-    return claims
+    if not isinstance(issuer, str) or not issuer or header.get("alg") != "RS256":
+        raise jwt.InvalidTokenError("no issuer or not RS256")
+    kid = header.get("kid")
+    for key in _issuer_keys(ctx, issuer, kid if isinstance(kid, str) else None):
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token, key, algorithms=["RS256"], options={"verify_exp": False, "verify_aud": False}
+            )
+        except jwt.InvalidSignatureError:
+            continue
+        return claims
+    raise jwt.InvalidTokenError("no key of the issuer verifies the token")
+
+
+def _issuer_keys(ctx: AppContext, issuer: str, kid: str | None) -> Iterator[Any]:
+    """Keys that may have signed a token of ``issuer``, cheapest first (the database is asked last)."""
+    if ctx.credentials is not None:
+        configured = ctx.credentials.public_key(API, issuer)
+        if configured:
+            yield configured
+    path = ctx.settings.opentalk_jwks_file
+    if path is not None and kid is not None:
+        key = jwks_keys(path).get(kid)
+        if key is not None:
+            yield key
+    with ctx.db.transaction(write=False) as tx:
+        registered = tenancy.principal_public_key(tx, API, issuer)
+    if registered:
+        yield registered
+
+
+_JWKS_CACHE: dict[Path, tuple[int, dict[str, Any]]] = {}
+
+
+def jwks_keys(path: Path) -> dict[str, Any]:
+    """The RSA keys of a JWKS file by ``kid`` (read again when the file changes; unreadable: none)."""
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    cached = _JWKS_CACHE.get(path)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    keys: dict[str, Any] = {}
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        entries = document.get("keys", []) if isinstance(document, dict) else []
+    except (OSError, ValueError):
+        entries = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("kty") != "RSA" or not isinstance(entry.get("kid"), str):
+            continue
+        try:
+            keys[entry["kid"]] = jwt.PyJWK.from_dict(entry, algorithm="RS256").key
+        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, TypeError, KeyError):
+            continue
+    _JWKS_CACHE[path] = (stamp, keys)
+    return keys
 
 
 def tenant_credential(claims: dict[str, Any]) -> str:
@@ -162,6 +231,39 @@ def caller_from_token(
     with ctx.db.transaction() as tx:
         user = users.login(tx, principal, identity, refresh=refresh)
     return Caller(principal, user)
+
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+INVALID_CLAIMS = ("invalid_claims", "some required attributes are missing or malformed")
+
+
+def login_with_id_token(ctx: AppContext, users: UserService, id_token: str) -> Caller:
+    """``POST /auth/login``: the user an OIDC id token names, created on first login, their profile brought
+    up to date with the token's claims otherwise.
+
+    Refusals: not a JWT, a bad signature (strict mode), an unknown issuer -> 401 "The provided id token is
+    invalid"; an ``exp`` that has passed -> 401 "The user session expired"; a token without ``sub``,
+    ``email`` (an address), ``given_name`` or ``family_name`` -> 400 ``invalid_claims``.
+    """
+    if not looks_like_jwt(id_token):
+        raise unauthorized(INVALID_ID_TOKEN)
+    claims = verified_claims(ctx, id_token, refusal=INVALID_ID_TOKEN, expired=SESSION_EXPIRED)
+    identity = identity_of(claims)
+    if identity is None or not _complete(claims):
+        raise bad_request(*INVALID_CLAIMS)
+    principal = ctx.authenticate(API, tenant_credential(claims))
+    if principal is None:
+        raise unauthorized(INVALID_ID_TOKEN)
+    with ctx.db.transaction() as tx:
+        user = users.login(tx, principal, identity, refresh=True)
+    return Caller(principal, user)
+
+
+def _complete(claims: dict[str, Any]) -> bool:
+    """Whether an id token carries what the controller needs to know of a person."""
+    email = claims.get("email")
+    names = (claims.get("given_name"), claims.get("family_name"))
+    return isinstance(email, str) and bool(_EMAIL.match(email)) and all(isinstance(n, str) for n in names)
 
 
 def require_user(ctx: AppContext) -> Callable[[Request], Awaitable[Caller]]:
