@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.control import (
+    assets,
     clock,
     faults,
     journal,
@@ -98,6 +99,6 @@ def build_control_app(ctx: AppContext) -> FastAPI:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
-    for module in (state, clock, simulate, journal, faults, webhooks, principals):
+    for module in (state, clock, simulate, assets, journal, faults, webhooks, principals):
         app.include_router(module.build_router(ctx), dependencies=guarded)
     return app
