@@ -139,7 +139,7 @@ async def test_only_the_rooms_creator_manages_its_codes(
 async def test_unknown_rooms_codes_and_bad_input(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
     room_id, other_room = make_room(app), make_room(app)
     code = (await ot.post(f"/rooms/{other_room}/invites", json={})).json()["invite_code"]
-    assert_error(await ot.get(f"/rooms/{uuid.uuid4()}/invites"), 404, NOT_FOUND)
+    assert_error(await ot.get(f"/rooms/{uuid.uuid4()}/invites"), 403, FORBIDDEN)
     assert_error(await ot.get(f"/rooms/{room_id}/invites/{code}"), 404, NOT_FOUND)
     assert_error(await ot.delete(f"/rooms/{room_id}/invites/{code}"), 404, NOT_FOUND)
     assert_error(await ot.get(f"/rooms/{room_id}/invites/nope"), 400, BAD_REQUEST)

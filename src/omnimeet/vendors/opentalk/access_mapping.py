@@ -1,5 +1,5 @@
-"""Access routes' wire shapes and rules: invite codes and SIP configs as JSON, who may manage a room's
-access, and the signalling start errors with the controller's codes and texts."""
+"""Access routes' wire shapes: invite codes and SIP configs as JSON, and the signalling start errors with
+the controller's codes and texts. Who may do what with a room: ``room_rules``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 from omnimeet.domain.dial_ins import DialIn
 from omnimeet.domain.invite_codes import InviteCode
-from omnimeet.domain.rooms import Room, RoomService
+from omnimeet.domain.rooms import Room
 from omnimeet.domain.store import Tx
 from omnimeet.domain.users import User, UserService
 from omnimeet.vendors.opentalk.auth import Caller
-from omnimeet.vendors.opentalk.errors import OpenTalkError, bad_request, forbidden, invalid
+from omnimeet.vendors.opentalk.errors import OpenTalkError, bad_request, invalid
 from omnimeet.vendors.opentalk.mapping import public_profile, timestamp
 
 # --- errors ---------------------------------------------------------------------------------------
@@ -41,18 +41,6 @@ def bad_invite_code() -> OpenTalkError:
 
 def invalid_credentials() -> OpenTalkError:
     return bad_request("invalid_credentials", "The provided credentials are invalid")
-
-
-# --- room access ----------------------------------------------------------------------------------
-
-
-def owned_room(tx: Tx, rooms: RoomService, caller: Caller, room_id: str) -> Room:
-    """The room, when the caller created it (they manage its invite codes and SIP config); an unknown
-    room is 404, another user's 403."""
-    room = rooms.get(tx, caller.principal, room_id)
-    if room.owner_id != caller.user.public_id:
-        raise forbidden()
-    return room
 
 
 # --- JSON -----------------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 withdraws them) and ``POST /invite/verify`` (anyone: which room a code opens).
 
 - A code is a UUID; creating one answers 200 (not 201), as the controller does.
+- Only the room's creator; anyone else, and unknown rooms, 403 (``room_rules``).
 - ``DELETE`` withdraws the code: it answers 204 and the code stays listed with ``active: false``.
 - ``PUT`` replaces the expiry (absent or null: the code never expires).
 - ``verify``: unknown, withdrawn and expired codes are all 404; a code that is not a UUID is 422.
@@ -32,10 +33,13 @@ from omnimeet.vendors.opentalk.auth import API, OPEN, SECURED, Caller, require_u
 from omnimeet.vendors.opentalk.errors import error_responses, not_found
 from omnimeet.vendors.opentalk.guest_auth import canonical_code
 from omnimeet.vendors.opentalk.pagination import LINK_HEADER, Page, page_params, paged_response
+from omnimeet.vendors.opentalk.room_rules import owned_room
 
 RoomIdPath = Path(description="The room's id.")
 CodePath = Path(description="The invite code.")
-_MANAGE = error_responses(400, 401, 403, 404, 422, e403="The user did not create the room.")
+_MANAGE = error_responses(
+    400, 401, 403, 404, 422, e403="The user did not create the room, or it does not exist."
+)
 
 
 def _ms(value: Any) -> int | None:
@@ -65,7 +69,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         caller: Caller = caller_of,
     ) -> Response:
         with ctx.db.transaction(write=False) as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             total = invites.count(tx, room)
             found = invites.page(tx, room, page.per_page, page.offset)
             people = mapping.profiles_of(tx, users, caller, found)
@@ -84,7 +88,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         body: NewInviteCode, room_id: UUID = RoomIdPath, caller: Caller = caller_of
     ) -> Response:
         with ctx.db.transaction() as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             invite = invites.create(tx, room, caller.user.public_id, _ms(body.expiration))
         return JSONResponse(mapping.invite_json(invite, {caller.user.public_id: caller.user}))
 
@@ -101,7 +105,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         room_id: UUID = RoomIdPath, invite_code: UUID = CodePath, caller: Caller = caller_of
     ) -> Response:
         with ctx.db.transaction(write=False) as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             invite = invites.get(tx, room, str(invite_code))
             people = mapping.profiles_of(tx, users, caller, [invite])
         return JSONResponse(mapping.invite_json(invite, people))
@@ -122,7 +126,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         caller: Caller = caller_of,
     ) -> Response:
         with ctx.db.transaction() as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             invite = invites.set_expiry(
                 tx, room, str(invite_code), caller.user.public_id, _ms(body.expiration)
             )
@@ -137,13 +141,15 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         status_code=204,
         response_class=Response,
-        responses=error_responses(400, 401, 403, 404, e403="The user did not create the room."),
+        responses=error_responses(
+            400, 401, 403, 404, e403="The user did not create the room, or it does not exist."
+        ),
     )
     async def delete_invite(
         room_id: UUID = RoomIdPath, invite_code: UUID = CodePath, caller: Caller = caller_of
     ) -> Response:
         with ctx.db.transaction() as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             invites.withdraw(tx, room, str(invite_code), caller.user.public_id)
         return Response(status_code=204)
 

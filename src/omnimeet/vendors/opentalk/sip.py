@@ -20,9 +20,10 @@ from omnimeet.vendors.opentalk import access_mapping as mapping
 from omnimeet.vendors.opentalk.access_schemas import PutSipConfig, SipConfigOut
 from omnimeet.vendors.opentalk.auth import SECURED, Caller, require_user
 from omnimeet.vendors.opentalk.errors import error_responses, invalid, not_found
+from omnimeet.vendors.opentalk.room_rules import owned_room
 
 RoomIdPath = Path(description="The room's id.")
-_E403 = "The user did not create the room."
+_E403 = "The user did not create the room (unknown rooms too, as the controller's access control answers)."
 
 
 def _checked(body: PutSipConfig) -> PutSipConfig:
@@ -49,13 +50,11 @@ def build_router(ctx: AppContext) -> APIRouter:
         description="The room's dial-in id, password and lobby switch; 404 when it has no SIP config.",
         openapi_extra=SECURED,
         response_model=SipConfigOut,
-        responses=error_responses(
-            400, 401, 403, 404, e403=_E403, e404="No such room, or it has no SIP config."
-        ),
+        responses=error_responses(400, 401, 403, 404, e403=_E403, e404="The room has no SIP config."),
     )
     async def get_sip(room_id: UUID = RoomIdPath, caller: Caller = caller_of) -> Response:
         with ctx.db.transaction(write=False) as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             dial_in = dial_ins.of_room(tx, room.seq)
         if dial_in is None:
             raise not_found()
@@ -79,7 +78,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def put_sip(body: PutSipConfig, room_id: UUID = RoomIdPath, caller: Caller = caller_of) -> Response:
         _checked(body)
         with ctx.db.transaction() as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             dial_in, created = dial_ins.put(tx, room, body.password, body.lobby)
         return JSONResponse(mapping.sip_json(room, dial_in), status_code=201 if created else 200)
 
@@ -95,7 +94,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     )
     async def delete_sip(room_id: UUID = RoomIdPath, caller: Caller = caller_of) -> Response:
         with ctx.db.transaction() as tx:
-            room = mapping.owned_room(tx, rooms, caller, str(room_id))
+            room = owned_room(tx, rooms, caller, str(room_id))
             dial_ins.delete(tx, room)
         return Response(status_code=204)
 
