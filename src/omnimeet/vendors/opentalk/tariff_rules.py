@@ -5,7 +5,7 @@ from tenant and plan (stable across restarts), its ``quotas`` come from ``OMNIME
 Which signalling modules and features it enables follows the plan's features:
 
 - the base modules (``BASE_MODULES``) are always enabled; every other module needs the plan feature of its
-  name (``recording``, ``shared_folder`` ...);
+  name (``recording``, ``shared_folder`` ...) or of one of its features;
 - a module's feature is enabled when the plan has the module's name or ``<module>::<feature>`` (e.g.
   ``recording::record``); those of an enabled module it lacks are listed in ``disabled_features``;
 - a plan with every feature (``*``, the permissive mode's default) enables everything.
@@ -73,9 +73,9 @@ def tariff(plan: Plan, quotas: dict[str, int]) -> dict[str, Any]:
     disabled: list[str] = []
     for module, features in MODULES.items():
         whole = plan.has(module)
-        if not (whole or module in BASE_MODULES):
-            continue
         enabled = [f for f in features if whole or plan.has(f"{module}::{f}")]
+        if not (whole or enabled or module in BASE_MODULES):
+            continue
         disabled += [f"{module}::{f}" for f in features if f not in enabled]
         modules[module] = {"features": enabled}
     return {
