@@ -168,3 +168,24 @@ def test_user_page_sorts_and_names_rooms_and_events(
         assert ids(tx, AssetSort.KIND, True) == ["small", "big"]  # a tie: newest first
         assert ids(tx, AssetSort.SIZE, True, 1, 1) == ["small"]
         assert service.user_page(tx, acme, "u3", 30, 0).total == 0
+
+
+def test_add_to_room_refuses_once_the_owner_is_over_the_storage_limit(
+    db: Database, service: RoomAssetService, acme: Principal
+) -> None:
+    _room(db, acme, "r1", "u1")
+    _add(db, service, "r1", "a1", b"x" * 5, max_storage=5)  # 0 used: stored
+    _add(db, service, "r1", "a2", b"x", max_storage=5)  # 5 used, not beyond: stored
+    error = _error(
+        db,
+        lambda tx: service.add_to_room(
+            tx, RoomKey(API, "r1"), "a3", b"x", lambda _: "f", kind=None, namespace=None, max_storage=5
+        ),
+    )
+    assert (error.code, error.entity, error.details) == (
+        ErrorCode.LIMIT_REACHED,
+        "storage",
+        {"used": 6, "limit": 5},
+    )
+    with db.transaction(write=False) as tx:
+        assert service.assets.used_storage(tx, acme, "u1") == 6

@@ -165,10 +165,11 @@ class AssetService:
 
     def used_storage(self, tx: Tx, principal: Principal, user_ref: str) -> int:
         """Bytes held by the assets of the rooms ``user_ref`` owns in the principal's tenant and API."""
-        row = tx.fetch_one(
-            _USED_STORAGE,
-            {"tenant_id": principal.tenant_id, "api": principal.api, "user_ref": user_ref},
-        )
+        return self.used_storage_in(tx, principal.tenant_id, principal.api, user_ref)
+
+    def used_storage_in(self, tx: Tx, tenant_id: str, api: str, user_ref: str) -> int:
+        """``used_storage`` for a tenant and API named directly (a service acting for the tenant)."""
+        row = tx.fetch_one(_USED_STORAGE, {"tenant_id": tenant_id, "api": api, "user_ref": user_ref})
         return int(row[0]) if row is not None and row[0] is not None else 0
 
     def remove(self, tx: Tx, asset: Asset) -> None:

@@ -206,13 +206,20 @@ class RoomAssetService:
         namespace: str | None,
         content_type: str | None = None,
         tenant_id: str | None = None,
+        max_storage: int | None = None,
     ) -> tuple[Room, Asset]:
         """Stores ``data`` as an asset of the room (created by the room's owner, so it counts towards their
         storage). ``filename`` names it from the title of the room's scheduled event (None without one).
-        ``tenant_id``: the room must be that tenant's (``NOT_FOUND`` otherwise); None: any tenant's."""
+        ``tenant_id``: the room must be that tenant's (``NOT_FOUND`` otherwise); None: any tenant's.
+        ``max_storage``: when the owner's rooms already hold more bytes than this, nothing is stored
+        (``LIMIT_REACHED``); the new file itself need not fit."""
         found = find_room(tx, room)
         if tenant_id is not None and found.tenant_id != tenant_id:
             raise DomainError(ErrorCode.NOT_FOUND, "room", id=room.public_id)
+        if max_storage is not None and found.owner_id is not None:
+            used = self.assets.used_storage_in(tx, found.tenant_id, found.api, found.owner_id)
+            if used > max_storage:
+                raise DomainError(ErrorCode.LIMIT_REACHED, "storage", used=used, limit=max_storage)
         title_row = tx.fetch_one(_ROOM_EVENT_TITLE, {"room_seq": found.seq})
         name = filename(title_row[0] if title_row is not None else None)
         asset = self.assets.add(

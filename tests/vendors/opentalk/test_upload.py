@@ -129,6 +129,18 @@ def test_an_empty_upload_is_an_empty_asset_named_after_the_event(
     assert (asset["filename"], asset["size"]) == ("Team Sync _ Q4 _ü__recording_2026-12-01_08-59-30-UTC", 0)
 
 
+def test_uploads_beyond_the_storage_quota_are_dropped(make_app: Callable[..., PrefixDispatcher]) -> None:
+    app = make_app(opentalk_tariff_quotas={"max_storage": 5})
+    app.state.ctx.clock.freeze()
+    app.state.ctx.clock.set(NOW)
+    with TestClient(app, base_url="http://omnimeet.test") as client:
+        room = create_room(client)
+        for data in (b"123456", b"dropped"):  # the first fits (nothing used yet), then 6 > 5 are used
+            with client.websocket_connect(upload_url(room["id"]), headers=dict(SERVICE)) as socket:
+                socket.send_bytes(chunk(0, data))
+        assert [asset["size"] for asset in assets_of(client, room["id"])] == [6]
+
+
 def test_filenames_stay_within_100_characters() -> None:
     query = UploadQuery(UNKNOWN, "webm", NOW)
     name = recording_filename(query, "x" * 300)

@@ -9,7 +9,9 @@ WebSocket. As the controller reads it:
 - when the socket closes (however it closes), the file is stored as an asset of the room: kind and namespace
   ``recording``, named ``recording_<YYYY-MM-DD_HH-MM-SS>-UTC.<ext>`` after ``timestamp``, prefixed with the
   title of the room's event when it has one (``<title>_recording_...``), owned by the room's owner (it counts
-  towards their ``used_storage`` and shows in their ``GET /users/me/assets``).
+  towards their ``used_storage`` and shows in their ``GET /users/me/assets``). When the owner's storage is
+  already beyond the tariff's ``max_storage`` quota (``OMNIMEET_OPENTALK_TARIFF_QUOTAS``), the upload is
+  dropped, as the controller drops it (the socket was accepted; nothing is stored).
 
 Service auth (the recorder is a service, not a user): ``Authorization: Bearer <token>``. Permissive mode
 accepts any token (an expired JWT is still refused) and any room; strict mode wants an RS256 token of a
@@ -58,6 +60,8 @@ NAMESPACE = "recording"
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 """Beyond this the socket is closed (1009) and nothing is stored."""
 MAX_FILENAME = 100
+MAX_STORAGE_QUOTA = "max_storage"
+"""The tariff quota (bytes) beyond which the room owner's storage takes no more recordings."""
 _EXTENSION = re.compile(r"^[0-9a-zA-Z]{0,10}$")
 _TITLE_KEEPS = frozenset("._- ")
 
@@ -228,9 +232,10 @@ def build_router(ctx: AppContext) -> APIRouter:
                     kind=KIND,
                     namespace=NAMESPACE,
                     tenant_id=tenant_id,
+                    max_storage=ctx.settings.opentalk_tariff_quotas.get(MAX_STORAGE_QUOTA),
                 )
-        except DomainError:
-            log.warning("recording upload for room %s dropped: the room is gone", query.room_id)
+        except DomainError as exc:
+            log.warning("recording upload for room %s dropped: %s", query.room_id, exc)
 
     return router
 
