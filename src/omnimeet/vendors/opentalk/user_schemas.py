@@ -36,7 +36,9 @@ class PrivateUserProfile(UserProfile):
     conference_theme: str = Field(description="The conference UI theme (empty: the default).")
     language: str = Field(description="The preferred language (RFC 5646; empty: none chosen).")
     tariff_status: Literal["default", "paid", "downgraded"] = Field(description="The state of the tariff.")
-    used_storage: int = Field(ge=0, description="Bytes of the files (recordings ...) stored in the rooms the user created.")
+    used_storage: int = Field(
+        ge=0, description="Bytes of the files (recordings ...) stored in the rooms the user created."
+    )
 
 
 class PatchMeBody(BaseModel):
