@@ -146,6 +146,8 @@ def test_filenames_stay_within_100_characters() -> None:
     name = recording_filename(query, "x" * 300)
     assert name == "x" * 61 + "_recording_2026-12-01_09-00-00-UTC.webm"
     assert len(name) == 100
+    early = UploadQuery(UNKNOWN, "", -62_135_596_800_000)  # 0001-01-01T00:00:00Z
+    assert recording_filename(early, None) == "recording_0001-01-01_00-00-00-UTC"
 
 
 def refusal(client: TestClient, url: str, headers: dict[str, str] | None = None) -> WebSocketDenialResponse:
@@ -173,6 +175,8 @@ def assert_denied(denied: WebSocketDenialResponse, status: int, body: dict[str, 
         "room_id={room}&file_extension=abcdefghijk&timestamp=2026-12-01T08:59:30Z",
         "room_id={room}&file_extension=webm&timestamp=yesterday",
         "room_id={room}&file_extension=webm&timestamp=2026-12-01T08:59:30",
+        "room_id={room}&file_extension=webm&timestamp=0001-01-01T00:00:00%2B01:00",
+        "room_id={room}&file_extension=webm&timestamp=9999-12-31T23:59:59-14:00",
     ],
 )
 def test_bad_queries_are_refused_with_400(client: TestClient, query: str) -> None:

@@ -64,6 +64,10 @@ MAX_STORAGE_QUOTA = "max_storage"
 """The tariff quota (bytes) beyond which the room owner's storage takes no more recordings."""
 _EXTENSION = re.compile(r"^[0-9a-zA-Z]{0,10}$")
 _TITLE_KEEPS = frozenset("._- ")
+_FIRST_MS = -62_135_596_800_000
+"""0001-01-01T00:00:00Z"""
+_LAST_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ def parse_query(params: Mapping[str, str]) -> UploadQuery:
     except ValueError:
         raise bad_request() from None
     moment_ms = parse_timestamp(moment)
-    if moment_ms is None:
+    if moment_ms is None or not _FIRST_MS <= moment_ms <= _LAST_MS:  # UTC within years 1-9999
         raise bad_request()
     return UploadQuery(room_id, extension, moment_ms)
 
@@ -91,7 +95,8 @@ def parse_query(params: Mapping[str, str]) -> UploadQuery:
 def recording_filename(query: UploadQuery, event_title: str | None) -> str:
     """``recording_2026-12-01_09-00-00-UTC.webm``; with the room's event title in front when there is one
     (its unusual characters as ``_``, cut so the whole name stays within 100 characters)."""
-    moment = datetime.fromtimestamp(query.timestamp_ms // 1000, UTC).strftime("%Y-%m-%d_%H-%M-%S")
+    at = datetime.fromtimestamp(query.timestamp_ms // 1000, UTC)
+    moment = f"{at.year:04d}-{at.month:02d}-{at.day:02d}_{at.hour:02d}-{at.minute:02d}-{at.second:02d}"
     fixed = f"{KIND}_{moment}-UTC" + (f".{query.file_extension}" if query.file_extension else "")
     if not event_title:
         return fixed
