@@ -13,7 +13,9 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import select
 
+from omnimeet.domain.tables import INVITES
 from omnimeet.platform.web import PrefixDispatcher
 from tests.conftest import client_for
 from tests.vendors.opentalk.conftest import MakeClient
@@ -99,6 +101,24 @@ async def test_login_creates_the_user_once_and_refreshes_their_names(
     )
     users = (await ot_for(app).get("/users")).json()
     assert [user["id"] for user in users] == [me["id"]]
+
+
+async def test_login_turns_invitations_of_the_users_address_into_their_own(
+    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_for: MakeClient
+) -> None:
+    event = await ot.post("/events", json={"title": "Retro", "description": "", "is_time_independent": True})
+    assert event.status_code == 201, event.text
+    event_id = event.json()["id"]
+    invited = await ot.post(f"/events/{event_id}/invites", json={"email": "Carol@Example.com"})
+    assert invited.status_code == 201, invited.text
+    ctx = app.state.ctx
+    stored = select(INVITES.c.invitee_ref, INVITES.c.email).where(INVITES.c.event_seq.is_not(None))
+    with ctx.db.transaction(write=False) as tx:
+        assert tx.fetch_all(stored) == [(None, "carol@example.com")]
+    assert (await login(ot_for, app, token("carol"))).status_code == 200
+    carol = (await ot_for(app, "carol").get("/users/me")).json()["id"]
+    with ctx.db.transaction(write=False) as tx:
+        assert tx.fetch_all(stored) == [(carol, None)]
 
 
 @pytest.mark.parametrize("id_token", ["opaque-token", "a.b.c", "", "x" * 10])

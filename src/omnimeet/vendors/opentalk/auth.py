@@ -29,6 +29,7 @@ import jwt
 from fastapi import Request
 
 from omnimeet.domain import tenancy
+from omnimeet.domain.event_invites import EventInviteService
 from omnimeet.domain.tenancy import Principal
 from omnimeet.domain.users import Identity, User, UserService
 from omnimeet.platform.context import AppContext
@@ -239,7 +240,8 @@ INVALID_CLAIMS = ("invalid_claims", "some required attributes are missing or mal
 
 def login_with_id_token(ctx: AppContext, users: UserService, id_token: str) -> Caller:
     """``POST /auth/login``: the user an OIDC id token names, created on first login, their profile brought
-    up to date with the token's claims otherwise.
+    up to date with the token's claims otherwise; invitations to events sent to their e-mail address become
+    invitations of the user.
 
     Refusals: not a JWT, a bad signature (strict mode), an unknown issuer -> 401 "The provided id token is
     invalid"; an ``exp`` that has passed -> 401 "The user session expired"; a token without ``sub``,
@@ -256,6 +258,8 @@ def login_with_id_token(ctx: AppContext, users: UserService, id_token: str) -> C
         raise unauthorized(INVALID_ID_TOKEN)
     with ctx.db.transaction() as tx:
         user = users.login(tx, principal, identity, refresh=True)
+        # As the controller does at login: invitations to the user's e-mail address become theirs.
+        EventInviteService(ctx.clock).claim_email(tx, user)
     return Caller(principal, user)
 
 
