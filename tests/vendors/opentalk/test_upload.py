@@ -129,6 +129,14 @@ def test_an_empty_upload_is_an_empty_asset_named_after_the_event(
     assert (asset["filename"], asset["size"]) == ("Team Sync _ Q4 _ü__recording_2026-12-01_08-59-30-UTC", 0)
 
 
+def test_the_seeds_form_names_the_file_itself(client: TestClient) -> None:
+    room = create_room(client)
+    url = f"{UPLOAD}?room_id={room['id']}&filename=talk.webm"
+    with client.websocket_connect(url, headers=dict(SERVICE)) as socket:
+        socket.send_bytes(chunk(0, b"seed"))
+    assert [(a["filename"], a["size"]) for a in assets_of(client, room["id"])] == [("talk.webm", 4)]
+
+
 def test_uploads_beyond_the_storage_quota_are_dropped(make_app: Callable[..., PrefixDispatcher]) -> None:
     app = make_app(opentalk_tariff_quotas={"max_storage": 5})
     app.state.ctx.clock.freeze()
@@ -177,6 +185,11 @@ def assert_denied(denied: WebSocketDenialResponse, status: int, body: dict[str, 
         "room_id={room}&file_extension=webm&timestamp=2026-12-01T08:59:30",
         "room_id={room}&file_extension=webm&timestamp=0001-01-01T00:00:00%2B01:00",
         "room_id={room}&file_extension=webm&timestamp=9999-12-31T23:59:59-14:00",
+        "room_id={room}",
+        "room_id={room}&filename=",
+        "room_id={room}&filename=a.webm&file_extension=webm",
+        "room_id={room}&filename=a.webm&timestamp=2026-12-01T08:59:30Z",
+        "filename=a.webm",
     ],
 )
 def test_bad_queries_are_refused_with_400(client: TestClient, query: str) -> None:

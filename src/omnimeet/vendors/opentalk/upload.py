@@ -1,7 +1,8 @@
 """OpenTalk's recording upload: the recorder service streams a rendered recording into a room's assets.
 
 ``GET /v1/services/recording/upload?room_id=<uuid>&file_extension=<ext>&timestamp=<RFC 3339>`` upgraded to a
-WebSocket. As the controller reads it:
+WebSocket (the seed's hand-written form, ``?room_id=<uuid>&filename=<name>``, is accepted too: the file keeps
+that name). As the controller reads it:
 
 - every binary message is one chunk: a 4-byte big-endian sequence number, then the chunk's bytes. The file is
   the chunks in sequence order (a number sent again replaces its chunk); a message shorter than 4 bytes ends
@@ -60,6 +61,7 @@ NAMESPACE = "recording"
 MAX_UPLOAD_BYTES = 256 * 1024 * 1024
 """Beyond this the socket is closed (1009) and nothing is stored."""
 MAX_FILENAME = 100
+MAX_SEED_FILENAME = 255
 MAX_STORAGE_QUOTA = "max_storage"
 """The tariff quota (bytes) beyond which the room owner's storage takes no more recordings."""
 _EXTENSION = re.compile(r"^[0-9a-zA-Z]{0,10}$")
@@ -75,17 +77,27 @@ class UploadQuery:
     room_id: str
     file_extension: str
     timestamp_ms: int
+    filename: str | None = None
+    """The seed's form: the file's name as given (then ``file_extension`` and ``timestamp`` are unused)."""
 
 
 def parse_query(params: Mapping[str, str]) -> UploadQuery:
-    """The upload's query, or a 400 (as actix's query extractor refuses)."""
+    """The upload's query, or a 400 (as actix's query extractor refuses). Either ``file_extension`` and
+    ``timestamp`` (the controller's), or ``filename`` alone (the seed's hand-written spec)."""
     room, extension, moment = params.get("room_id"), params.get("file_extension"), params.get("timestamp")
-    if room is None or extension is None or moment is None or not _EXTENSION.match(extension):
+    filename = params.get("filename")
+    if room is None:
         raise bad_request()
     try:
         room_id = str(UUID(room))
     except ValueError:
         raise bad_request() from None
+    if extension is None and moment is None and filename is not None:
+        if not 0 < len(filename) <= MAX_SEED_FILENAME or "\x00" in filename:
+            raise bad_request()
+        return UploadQuery(room_id, "", 0, filename)
+    if extension is None or moment is None or not _EXTENSION.match(extension):
+        raise bad_request()
     moment_ms = parse_timestamp(moment)
     if moment_ms is None or not _FIRST_MS <= moment_ms <= _LAST_MS:  # UTC within years 1-9999
         raise bad_request()
@@ -94,7 +106,10 @@ def parse_query(params: Mapping[str, str]) -> UploadQuery:
 
 def recording_filename(query: UploadQuery, event_title: str | None) -> str:
     """``recording_2026-12-01_09-00-00-UTC.webm``; with the room's event title in front when there is one
-    (its unusual characters as ``_``, cut so the whole name stays within 100 characters)."""
+    (its unusual characters as ``_``, cut so the whole name stays within 100 characters). A name the query
+    gave (the seed's form) is kept as it is."""
+    if query.filename is not None:
+        return query.filename
     at = datetime.fromtimestamp(query.timestamp_ms // 1000, UTC)
     moment = f"{at.year:04d}-{at.month:02d}-{at.day:02d}_{at.hour:02d}-{at.minute:02d}-{at.second:02d}"
     fixed = f"{KIND}_{moment}-UTC" + (f".{query.file_extension}" if query.file_extension else "")
@@ -189,9 +204,31 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra={
             "security": [{"BearerAuth": []}],
             "parameters": [
-                {"name": "room_id", "in": "query", "required": True, "schema": {"type": "string"}},
-                {"name": "file_extension", "in": "query", "required": True, "schema": {"type": "string"}},
-                {"name": "timestamp", "in": "query", "required": True, "schema": {"type": "string"}},
+                {
+                    "name": "room_id",
+                    "in": "query",
+                    "required": True,
+                    "description": "The room the recording belongs to.",
+                    "schema": {"type": "string", "format": "uuid"},
+                },
+                {
+                    "name": "file_extension",
+                    "in": "query",
+                    "description": "The file's extension (0-10 letters or digits); with `timestamp`.",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "timestamp",
+                    "in": "query",
+                    "description": "When the recording was made (RFC 3339); names the file.",
+                    "schema": {"type": "string"},
+                },
+                {
+                    "name": "filename",
+                    "in": "query",
+                    "description": "The seed's form, instead of the two above: the file's name as is.",
+                    "schema": {"type": "string"},
+                },
             ],
         },
         response_class=Response,
