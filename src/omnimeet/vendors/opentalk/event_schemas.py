@@ -75,7 +75,7 @@ class PatchEventInstance(BaseModel):
 # --- answers ----------------------------------------------------------------------------------------------
 
 
-class PublicUserProfile(BaseModel):
+class EventUserProfile(BaseModel):
     model_config = ConfigDict(title="EventUserProfile", extra="forbid")
 
     id: str
@@ -144,9 +144,9 @@ class Event(BaseModel):
     model_config = ConfigDict(title="Event", extra="forbid")
 
     id: str
-    created_by: PublicUserProfile
+    created_by: EventUserProfile
     created_at: str
-    updated_by: PublicUserProfile
+    updated_by: EventUserProfile
     updated_at: str
     title: str
     description: str
@@ -174,9 +174,9 @@ class EventException(BaseModel):
     id: str
     recurring_event_id: str
     instance_id: str
-    created_by: PublicUserProfile
+    created_by: EventUserProfile
     created_at: str
-    updated_by: PublicUserProfile
+    updated_by: EventUserProfile
     updated_at: str
     title: str | None = None
     description: str | None = None
@@ -196,9 +196,9 @@ class EventInstance(BaseModel):
     id: str
     recurring_event_id: str
     instance_id: str
-    created_by: PublicUserProfile
+    created_by: EventUserProfile
     created_at: str
-    updated_by: PublicUserProfile
+    updated_by: EventUserProfile
     updated_at: str
     title: str
     description: str
