@@ -39,8 +39,10 @@ def test_a_ticket_is_redeemed_once(db: Database, tickets: JoinTicketService, roo
     assert TOKEN.match(issued.resumption)
     assert (issued.expires_at_ms, issued.room_id, issued.used_at_ms) == (NOW_MS + TICKET_TTL_MS, "r1", None)
     with db.transaction() as tx:
-        redeemed = tickets.redeem(tx, "opentalk", issued.ticket)
-    assert redeemed is not None
+        found = tickets.redeem(tx, "opentalk", issued.ticket)
+    assert found is not None
+    redeemed, its_room = found
+    assert its_room == room
     assert (redeemed.participant_ref, redeemed.used_at_ms, redeemed.room_id) == (
         issued.participant_ref,
         NOW_MS,

@@ -58,7 +58,7 @@ _COLUMNS = tuple(f.name for f in fields(JoinTicket) if f.name != "room_id")
 _WIDTH = len(_COLUMNS)
 
 _BY_TICKET = (
-    select(_T, _R.c.public_id)
+    select(_T, _R)
     .join(_R, _R.c.seq == _T.c.room_seq)
     .where(_T.c.api == bindparam("api"), _T.c.ticket == bindparam("ticket"))
 )
@@ -79,10 +79,11 @@ _RESUMED = (
 )
 
 
-def _ticket(row: Row) -> JoinTicket:
+def _ticket(row: Row) -> tuple[JoinTicket, Room]:
     ticket = JoinTicket(*row[:_WIDTH])
-    ticket.room_id = str(row[_WIDTH])
-    return ticket
+    room = Room.from_row(row[_WIDTH:])
+    ticket.room_id = room.public_id
+    return ticket, room
 
 
 class JoinTicketService:
@@ -128,19 +129,19 @@ class JoinTicketService:
         ticket.room_id = room.public_id
         return ticket
 
-    def redeem(self, tx: Tx, api: str, ticket: str) -> JoinTicket | None:
-        """The ticket, now used; None when it is unknown, used already or expired."""
+    def redeem(self, tx: Tx, api: str, ticket: str) -> tuple[JoinTicket, Room] | None:
+        """The ticket, now used, and its room; None when it is unknown, used already or expired."""
         row = tx.fetch_one(_BY_TICKET, {"api": api, "ticket": ticket})
         if row is None:
             return None
-        found = _ticket(row)
+        found, room = _ticket(row)
         now = self.clock.now_ms()
         if found.used_at_ms is not None or found.expires_at_ms <= now:
             return None
         if tx.execute(_MARK_USED, {"t_seq": found.seq, "now": now}) != 1:
             return None
         found.used_at_ms = now
-        return found
+        return found, room
 
 
 assert tuple(column.name for column in _T.columns) == _COLUMNS, "JoinTicket fields must follow the table"

@@ -8,14 +8,24 @@ from typing import Any
 
 from omnimeet.domain.rooms import RoomService
 from omnimeet.domain.users import Identity, User, UserService
+from omnimeet.platform.context import AppContext
 from omnimeet.platform.web import PrefixDispatcher
+from omnimeet.testing.plugin import OmnimeetServer
 from omnimeet.vendors.opentalk.auth import API
 from tests.vendors.opentalk.support import ISSUER, PEOPLE
 
+App = PrefixDispatcher | OmnimeetServer
+"""The in-process app, or a live server (both carry the context)."""
 
-def user(app: PrefixDispatcher, name: str = "alice") -> User:
+
+def context(app: App) -> AppContext:
+    found: AppContext = app.ctx if isinstance(app, OmnimeetServer) else app.state.ctx
+    return found
+
+
+def user(app: App, name: str = "alice") -> User:
     """The user an access token of ``name`` (support.token) stands for, created like on first use."""
-    ctx = app.state.ctx
+    ctx = context(app)
     principal = ctx.authenticate(API, ISSUER)
     assert principal is not None
     person = PEOPLE.get(name, {})
@@ -30,9 +40,9 @@ def user(app: PrefixDispatcher, name: str = "alice") -> User:
     return found
 
 
-def make_room(app: PrefixDispatcher, owner: str = "alice", **fields: Any) -> str:
+def make_room(app: App, owner: str = "alice", **fields: Any) -> str:
     """A room created by ``owner`` (``password=...`` etc.); returns its id."""
-    ctx = app.state.ctx
+    ctx = context(app)
     principal = ctx.authenticate(API, ISSUER)
     assert principal is not None
     room_id = str(uuid.uuid4())
