@@ -10,6 +10,7 @@ import pytest
 
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.domain.event_favorites import EventFavoriteService
 from omnimeet.domain.event_invites import (
     ROLE_MODERATOR,
     ROLE_PARTICIPANT,
@@ -250,8 +251,8 @@ def test_roles_and_withdrawal(
     with db.transaction() as tx:
         service.invite_user(tx, event, alice.public_id, bob.public_id, ROLE_PARTICIPANT)
         service.invite_email(tx, world.principal, event, alice.public_id, "dan@x.org", ROLE_PARTICIPANT)
-        assert service.add_favorite(tx, event, bob.public_id) is True
-        assert service.add_favorite(tx, event, bob.public_id) is False
+        assert EventFavoriteService(clock).add(tx, event, bob.public_id) is True
+        assert EventFavoriteService(clock).add(tx, event, bob.public_id) is False
         clock.now += 1000
         service.set_role(tx, event, bob.public_id, ROLE_MODERATOR, alice.public_id)
         service.set_role(tx, event, bob.public_id, None, alice.public_id)
@@ -273,7 +274,7 @@ def test_roles_and_withdrawal(
     ]
     with db.transaction() as tx:
         service.withdraw_user(tx, event, bob.public_id)
-        assert service.is_favorite(tx, event, bob.public_id) is False
+        assert EventFavoriteService(clock).is_favorite(tx, event, bob.public_id) is False
         service.withdraw_email(tx, world.principal, event, "Dan@X.org")
     assert listing(db, service, world.principal, event) == [0]
     for call in (
@@ -281,7 +282,7 @@ def test_roles_and_withdrawal(
         lambda tx: service.withdraw_email(tx, world.principal, event, "dan@x.org"),
         lambda tx: service.set_role(tx, event, bob.public_id, ROLE_MODERATOR, alice.public_id),
         lambda tx: service.set_email_role(tx, world.principal, event, "dan@x.org", None, alice.public_id),
-        lambda tx: service.remove_favorite(tx, event, bob.public_id),
+        lambda tx: EventFavoriteService(clock).remove(tx, event, bob.public_id),
     ):
         with pytest.raises(DomainError) as caught, db.transaction() as tx:
             call(tx)

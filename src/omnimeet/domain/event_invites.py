@@ -1,5 +1,5 @@
-"""Who is invited to a calendar event, how they answered, which events people keep as favourites, and the
-small documents an event carries in its settings (such as a shared folder).
+"""Who is invited to a calendar event, how they answered, and the small documents an event carries in its
+settings (such as a shared folder). Favourite marks: ``event_favorites``.
 
 - An invitation names a registered user (``invitee_ref``: the user's public id) or only an e-mail address
   (stored lower-case); it has a role (``participant`` or ``moderator``) and a status (``pending``,
@@ -138,9 +138,6 @@ _PENDING = select(func.count(func.distinct(_I.c.event_seq))).where(
     _I.c.status == InviteStatus.PENDING.value,
     or_(_I.c.invitee_ref == bindparam("invitee_ref"), _I.c.email == bindparam("email")),
 )
-_FAVORITE = select(_F.c.seq).where(
-    _F.c.event_seq == bindparam("event_seq"), _F.c.user_ref == bindparam("user")
-)
 # An invitation's user: by id, or (an e-mail invitation) by the address of a registered user.
 _LISTED_USER = and_(
     _U.c.tenant_id == bindparam("tenant_id"),
@@ -157,7 +154,7 @@ def normal_email(email: str) -> str:
 
 
 class EventInviteService:
-    """Invitations to events, answers to them, favourite marks and event settings documents."""
+    """Invitations to events, answers to them, and event settings documents."""
 
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
@@ -382,26 +379,6 @@ class EventInviteService:
         tx.update(
             _I, {"seq": invite.seq}, {**values, "updated_at_ms": self.clock.now_ms(), "updated_by": actor}
         )
-
-    # --- favourites ---------------------------------------------------------------------------------------
-
-    def add_favorite(self, tx: Tx, event: EventRef, user_ref: str) -> bool:
-        """Marks the event as the user's favourite; False when it already was."""
-        values = {
-            "tenant_id": event.tenant_id,
-            "event_seq": event.seq,
-            "user_ref": user_ref,
-            "created_at_ms": self.clock.now_ms(),
-        }
-        return tx.insert_ignore(_F, values, ("event_seq", "user_ref"))
-
-    def remove_favorite(self, tx: Tx, event: EventRef, user_ref: str) -> None:
-        """Removes the mark; ``NOT_FOUND`` when the event was not a favourite of the user."""
-        if not tx.delete(_F, {"event_seq": event.seq, "user_ref": user_ref}):
-            raise DomainError(ErrorCode.NOT_FOUND, "event_favorite", id=event.public_id)
-
-    def is_favorite(self, tx: Tx, event: EventRef, user_ref: str) -> bool:
-        return tx.fetch_one(_FAVORITE, {"event_seq": event.seq, "user": user_ref}) is not None
 
 
 def _check_role(role: str) -> None:

@@ -329,3 +329,26 @@ async def test_accept_decline_and_pending(
     assert_error(await ot_for(app, "carol").patch(f"/events/{first}/invite"), 403, FORBIDDEN)
     assert_error(await ot_bob.delete(f"/events/{UNKNOWN_ID}/invite"), 404, NOT_FOUND)
     assert_unauthorized(await ot_for(app, bearer=None).get("/users/me/pending_invites"))
+
+
+async def test_events_created_through_the_api_show_invitations_favourites_and_folders(
+    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_bob: httpx.AsyncClient
+) -> None:
+    created = await ot.post(
+        "/events",
+        json={"title": "Sometime", "description": "", "is_time_independent": True, "is_adhoc": False},
+    )
+    assert created.status_code == 201
+    event_id = created.json()["id"]
+    assert_empty(await invite(ot, event_id, invitee=user(app, "bob").public_id, role="moderator"), 201)
+    assert_empty(await invite(ot, event_id, email="dave@example.org"), 201)
+    seen = (await ot_bob.get(f"/events/{event_id}?invitees_max=5")).json()
+    assert (seen["invite_status"], seen["is_favorite"]) == ("pending", False)
+    assert seen["invitees"] == await listed(ot, event_id)
+    assert_empty(await ot_bob.patch(f"/events/{event_id}/invite"), 204)
+    assert_empty(await ot_bob.put(f"/users/me/event_favorites/{event_id}"), 201)
+    folder = (await ot.put(f"/events/{event_id}/shared_folder")).json()
+    seen = (await ot_bob.get(f"/events/{event_id}")).json()
+    assert (seen["invite_status"], seen["is_favorite"]) == ("accepted", True)
+    assert seen["shared_folder"] == {"read": folder["read"]}
+    assert (await ot.get(f"/events/{event_id}")).json()["shared_folder"] == folder

@@ -12,6 +12,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Path
 from starlette.responses import Response
 
+from omnimeet.domain.event_favorites import EventFavoriteService
 from omnimeet.domain.event_invites import EventInviteService
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.opentalk.auth import SECURED, Caller, require_user
@@ -24,6 +25,7 @@ EventId = Annotated[UUID, Path(description="The id of the event.")]
 def build_router(ctx: AppContext) -> APIRouter:
     router = APIRouter(tags=["events"])
     service = EventInviteService(ctx.clock)
+    favorites = EventFavoriteService(ctx.clock)
     caller = Depends(require_user(ctx))
 
     @router.put(
@@ -42,7 +44,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def add_favorite(event_id: EventId, who: Caller = caller) -> Response:
         with ctx.db.transaction() as tx:
             event, _ = event_for(tx, service, who, event_id)
-            added = service.add_favorite(tx, event, who.user.public_id)
+            added = favorites.add(tx, event, who.user.public_id)
         return Response(status_code=201 if added else 204)
 
     @router.delete(
@@ -60,7 +62,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def remove_favorite(event_id: EventId, who: Caller = caller) -> Response:
         with ctx.db.transaction() as tx:
             event, _ = event_for(tx, service, who, event_id)
-            service.remove_favorite(tx, event, who.user.public_id)
+            favorites.remove(tx, event, who.user.public_id)
         return Response(status_code=204)
 
     return router

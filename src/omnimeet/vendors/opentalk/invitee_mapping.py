@@ -7,13 +7,11 @@ from typing import Any
 
 from omnimeet.domain.event_invites import ROLE_MODERATOR, ROLE_PARTICIPANT, Invitee
 from omnimeet.domain.ports import Ids
+from omnimeet.vendors.opentalk.event_mapping import SHARED_FOLDER, new_settings
 from omnimeet.vendors.opentalk.mapping import AVATAR_BASE, public_profile
 
 ROLE_FROM_WIRE = {"user": ROLE_PARTICIPANT, "guest": ROLE_PARTICIPANT, "moderator": ROLE_MODERATOR}
 """Both the user role ``user`` and the address role ``guest`` are plain participants."""
-
-SHARE_HOST = "https://cloud.opentalk.example"
-"""Where the emulated file storage's public shares live (``<host>/s/<15 alphanumerics>``)."""
 
 
 def wire_role(role: str | None) -> str:
@@ -41,11 +39,10 @@ def invitee_body(invitee: Invitee) -> dict[str, Any]:
 
 
 def new_shared_folder(ids: Ids) -> dict[str, Any]:
-    """A new folder's two public shares (read-only and read-write), each with its own password."""
-    return {
-        "read": {"url": f"{SHARE_HOST}/s/{ids.alnum(15)}", "password": ids.alnum(20)},
-        "read_write": {"url": f"{SHARE_HOST}/s/{ids.alnum(15)}", "password": ids.alnum(20)},
-    }
+    """A new folder's two public shares (read-only and read-write), each with its own password: the same
+    documents an event created with ``has_shared_folder`` gets."""
+    folder: dict[str, Any] = new_settings(ids, shared_folder=True)[SHARED_FOLDER]
+    return folder
 
 
 def shared_folder_body(folder: dict[str, Any], *, writer: bool) -> dict[str, Any]:
