@@ -54,7 +54,14 @@ def _event(db: Database, room: Room, public_id: str, title: str | None = "Sync",
     return seq
 
 
-def _invite(db: Database, tenant_id: str, event_seq: int, invitee: str, status: str = "pending") -> None:
+def _invite(
+    db: Database,
+    tenant_id: str,
+    event_seq: int,
+    invitee: str | None,
+    status: str = "pending",
+    email: str | None = None,
+) -> None:
     with db.transaction() as tx:
         tx.insert(
             tables.INVITES,
@@ -62,6 +69,7 @@ def _invite(db: Database, tenant_id: str, event_seq: int, invitee: str, status: 
                 "tenant_id": tenant_id,
                 "event_seq": event_seq,
                 "invitee_ref": invitee,
+                "email": email,
                 "status": status,
                 "created_at_ms": NOW_MS,
                 "updated_at_ms": NOW_MS,
@@ -149,3 +157,17 @@ def test_event_of_a_room(db: Database, rooms: RoomService, acme: Principal) -> N
         assert room_access.event_of(tx, with_event) == RoomEvent("e1", "Retro", True)
         assert room_access.event_of(tx, without) == RoomEvent("e-untitled", None, False)
         assert room_access.event_of(tx, bare) is None
+
+
+def test_an_invitation_by_email_counts_for_the_user_with_that_address(
+    db: Database, rooms: RoomService, acme: Principal
+) -> None:
+    room = _room(db, rooms, acme, "r1", "alice")
+    _invite(db, "acme", _event(db, room, "e1"), None, email="bob@example.com")
+    with db.transaction(write=False) as tx:
+        assert room_access.access(tx, room, "bob", "Bob@Example.com ") is Access.INVITED
+        assert room_access.access(tx, room, "bob", None) is Access.NONE
+        assert room_access.access(tx, room, "carol", "carol@example.com") is Access.NONE
+        assert _ids(room_access.page(tx, acme, "bob", 0, 5, "bob@example.com")) == ["r1"]
+        assert room_access.count(tx, acme, "bob", "bob@example.com") == 1
+        assert room_access.count(tx, acme, "bob") == 0

@@ -38,14 +38,16 @@ class RoomEvent:
     is_adhoc: bool
 
 
-# A user is invited to a room when an invite of one of the room's events names them (any status).
+# A user is invited to a room when an invite of one of the room's events names them (any status), by id or
+# by their e-mail address (stored lower-cased; a NULL address matches nothing).
+_NAMES_USER = or_(_I.c.invitee_ref == bindparam("user_ref"), _I.c.email == bindparam("email"))
 _INVITED_TO = (
     select(_E.c.room_seq)
     .select_from(_E.join(_I, _I.c.event_seq == _E.c.seq))
     .where(
         _E.c.tenant_id == bindparam("tenant_id"),
         _I.c.tenant_id == bindparam("tenant_id"),
-        _I.c.invitee_ref == bindparam("user_ref"),
+        _NAMES_USER,
         _E.c.room_seq.is_not(None),
     )
 )
@@ -62,7 +64,7 @@ _IS_INVITED = select(
     .where(
         _E.c.room_seq == bindparam("room_seq"),
         _I.c.tenant_id == bindparam("tenant_id"),
-        _I.c.invitee_ref == bindparam("user_ref"),
+        _NAMES_USER,
     )
 )
 _EVENT_OF_ROOM = (
@@ -73,31 +75,46 @@ _EVENT_OF_ROOM = (
 )
 
 
-def access(tx: Tx, room: Room, user_ref: str) -> Access:
-    """How ``user_ref`` stands to ``room`` (one query at most: none for the owner)."""
+def _email(email: str | None) -> str | None:
+    return (email.strip().lower() or None) if email else None
+
+
+def access(tx: Tx, room: Room, user_ref: str, email: str | None = None) -> Access:
+    """How the user ``user_ref`` (whose e-mail address is ``email``) stands to ``room``; one query at most,
+    none for the owner."""
     if room.owner_id == user_ref:
         return Access.OWNER
-    row = tx.fetch_one(_IS_INVITED, {"room_seq": room.seq, "tenant_id": room.tenant_id, "user_ref": user_ref})
+    params = {"room_seq": room.seq, "tenant_id": room.tenant_id, "user_ref": user_ref, "email": _email(email)}
+    row = tx.fetch_one(_IS_INVITED, params)
     return Access.INVITED if row is not None and row[0] else Access.NONE
 
 
-def page(tx: Tx, principal: Principal, user_ref: str, offset: int, limit: int) -> list[Room]:
-    """Up to ``limit`` rooms ``user_ref`` may see in the principal's tenant and API, from ``offset`` on."""
+def page(
+    tx: Tx, principal: Principal, user_ref: str, offset: int, limit: int, email: str | None = None
+) -> list[Room]:
+    """Up to ``limit`` rooms ``user_ref`` (invited by id or by ``email``) may see in the principal's tenant
+    and API, oldest first, from ``offset`` on."""
     if limit < 1:
         return []
     params = {
         "tenant_id": principal.tenant_id,
         "api": principal.api,
         "user_ref": user_ref,
+        "email": _email(email),
         "limit": limit,
         "offset": max(0, offset),
     }
     return [Room.from_row(row) for row in tx.fetch_all(_PAGE, params)]
 
 
-def count(tx: Tx, principal: Principal, user_ref: str) -> int:
-    """How many rooms ``user_ref`` may see in the principal's tenant and API."""
-    params = {"tenant_id": principal.tenant_id, "api": principal.api, "user_ref": user_ref}
+def count(tx: Tx, principal: Principal, user_ref: str, email: str | None = None) -> int:
+    """How many rooms ``user_ref`` (invited by id or by ``email``) may see in the tenant and API."""
+    params = {
+        "tenant_id": principal.tenant_id,
+        "api": principal.api,
+        "user_ref": user_ref,
+        "email": _email(email),
+    }
     row = tx.fetch_one(_COUNT, params)
     return int(row[0]) if row else 0
 

@@ -81,7 +81,13 @@ def hold_event(app: PrefixDispatcher, room_id: str, title: str = "Planning", *, 
     return event_id
 
 
-def invite(app: PrefixDispatcher, event_id: str, invitee: str, status: str = "pending") -> None:
+def invite(
+    app: PrefixDispatcher,
+    event_id: str,
+    invitee: str | None,
+    status: str = "pending",
+    email: str | None = None,
+) -> None:
     """Invites a user to the event (as the event invite API does)."""
     ctx = app.state.ctx
     events = tables.SCHEDULED_EVENTS
@@ -94,7 +100,8 @@ def invite(app: PrefixDispatcher, event_id: str, invitee: str, status: str = "pe
                 "tenant_id": row[1],
                 "event_seq": row[0],
                 "invitee_ref": invitee,
-                "role": "user",
+                "email": email,
+                "role": "participant",
                 "status": status,
                 "created_at_ms": NOW,
                 "updated_at_ms": NOW,
@@ -273,6 +280,16 @@ async def test_an_invitee_may_read_but_not_change(
     assert_error(await ot_bob.patch(f"/rooms/{room['id']}", json={"password": None}), 403, FORBIDDEN)
     assert_error(await ot_bob.delete(f"/rooms/{room['id']}"), 403, FORBIDDEN)
     assert (await ot.get(f"/rooms/{room['id']}")).json()["password"] == "pw"
+
+
+async def test_an_invitation_by_email_lets_that_user_read(
+    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_bob: httpx.AsyncClient, ot_for: MakeClient
+) -> None:
+    room = await create(ot)
+    invite(app, hold_event(app, room["id"]), None, email="bob@example.com")
+    assert (await ot_bob.get(f"/rooms/{room['id']}")).json() == room
+    assert room in (await ot_bob.get("/rooms")).json()
+    assert_error(await ot_for(app, "carol").get(f"/rooms/{room['id']}"), 403, FORBIDDEN)
 
 
 # --- list ---------------------------------------------------------------------------------------------------

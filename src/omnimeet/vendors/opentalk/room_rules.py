@@ -80,7 +80,7 @@ def _get(tx: Tx, rooms: RoomService, caller: Caller, room_id: str) -> Room:
 def readable_room(tx: Tx, rooms: RoomService, caller: Caller, room_id: str) -> Room:
     """The room, when the caller owns it or is invited to its event; 403 otherwise (unknown rooms too)."""
     room = _get(tx, rooms, caller, room_id)
-    if room_access.access(tx, room, caller.user.public_id) is Access.NONE:
+    if room_access.access(tx, room, caller.user.public_id, caller.user.email) is Access.NONE:
         raise forbidden()
     return room
 

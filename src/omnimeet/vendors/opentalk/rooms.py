@@ -47,10 +47,10 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def get_rooms(
         request: Request, page: Page = Depends(page_params), caller: Caller = signed_in
     ) -> Response:
-        user = caller.user.public_id
+        user, email = caller.user.public_id, caller.user.email
         with ctx.db.transaction(write=False) as tx:
-            found = room_access.page(tx, caller.principal, user, page.offset, page.per_page)
-            total = room_access.count(tx, caller.principal, user)
+            found = room_access.page(tx, caller.principal, user, page.offset, page.per_page, email)
+            total = room_access.count(tx, caller.principal, user, email)
         return paged_response(request, page, total, [room_mapping.room(room) for room in found])
 
     @router.post(
