@@ -21,11 +21,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, delete, false, func, or_, select, true
 
 from omnimeet.domain import recurrence, tables
+from omnimeet.domain.assets import AssetService
 from omnimeet.domain.calendar_model import Event, EventException, EventView
 from omnimeet.domain.calendar_views import ViewBuilder, fetch_in, in_slots
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.ports import Clock, Ids
 from omnimeet.domain.recurrence import Schedule
+from omnimeet.domain.room_streams import StreamService
 from omnimeet.domain.rooms import RoomService
 from omnimeet.domain.store import Tx
 from omnimeet.domain.tenancy import Principal
@@ -79,6 +81,8 @@ class EventDraft:
     waiting_room: bool = False
     settings: Mapping[str, Any] | None = None
     """The event's settings document (vendor-only extras such as a shared folder)."""
+    streams: Sequence[Mapping[str, Any]] = ()
+    """Live streams (streaming targets) for the new room: ``EDITABLE_STREAM_FIELDS`` each."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +148,8 @@ class EventService:
         self.ids = ids
         self.rooms = RoomService(clock)
         self._views = ViewBuilder()
+        self.streams = StreamService(clock)
+        self.assets = AssetService(clock)
 
     def create(self, tx: Tx, principal: Principal, user: User, draft: EventDraft) -> Event:
         """A new event with a new room, both owned by ``user``."""
@@ -154,6 +160,8 @@ class EventService:
             self.ids.uuid4(),
             {"owner_id": user.public_id, "password": draft.password, "waiting_room": draft.waiting_room},
         ).room
+        for stream in draft.streams:
+            self.streams.add(tx, principal, room, self.ids.uuid4(), stream)
         now = self.clock.now_ms()
         values: dict[str, Any] = {
             "tenant_id": principal.tenant_id,
@@ -229,10 +237,12 @@ class EventService:
         return event
 
     def delete(self, tx: Tx, principal: Principal, event: Event) -> None:
-        """Deletes the event and its room (invites, favourites and exceptions go with them)."""
+        """Deletes the event and its room (invites, favourites, exceptions, the room's assets, streams and
+        dial-in go with them)."""
         room = self._room_public_id(tx, event) if event.room_seq is not None else None
         tx.delete(_E, {"seq": event.seq})
         if room is not None:
+            self.assets.delete_of_owner(tx, principal, room)
             self.rooms.delete(tx, principal, room)
 
     def _room_public_id(self, tx: Tx, event: Event) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from omnimeet.domain import tables
 from omnimeet.domain.recurrence import Schedule
-from omnimeet.domain.rooms import Room
+from omnimeet.domain.rooms import LiveStream, Room
 from omnimeet.domain.store import Row
 from omnimeet.domain.users import User
 
@@ -133,6 +133,8 @@ class EventView:
     """The users the view names (creator, last editor, exception editors), by public id."""
     can_edit: bool
     exceptions: list[EventException] = field(default_factory=list)
+    streams: list[LiveStream] = field(default_factory=list)
+    """The room's live streams (streaming targets), oldest first."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, select
 
 from omnimeet.domain import tables
 from omnimeet.domain.calendar_model import INVITE_STATUSES, Event, EventException, EventView, Invitee
-from omnimeet.domain.rooms import Room
+from omnimeet.domain.rooms import LiveStream, Room
 from omnimeet.domain.store import Row, Tx
 from omnimeet.domain.tenancy import Principal
 from omnimeet.domain.users import User
@@ -24,6 +24,7 @@ _D = tables.ROOM_DIAL_INS
 _I = tables.INVITES
 _F = tables.EVENT_FAVORITES
 _U = tables.USERS
+_L = tables.LIVE_STREAMS
 
 SLOTS = 100
 """Values per ``IN (...)`` list: statements carry this many fixed parameters (padded with NULL), so they
@@ -48,6 +49,7 @@ def fetch_in(tx: Tx, stmt: Select[Any], values: Iterable[Any], **params: Any) ->
 
 _ROOMS = select(_R).where(in_slots(_R.c.seq))
 _DIAL_INS = select(_D.c.room_seq, _D.c.dial_in_id, _D.c.pin).where(in_slots(_D.c.room_seq))
+_STREAMS = select(_L).where(in_slots(_L.c.room_seq)).order_by(_L.c.seq)
 _FAVORITES = select(_F.c.event_seq).where(_F.c.user_ref == bindparam("user_ref"), in_slots(_F.c.event_seq))
 _INVITES = (
     select(_I.c.event_seq, _I.c.invitee_ref, _I.c.email, _I.c.role, _I.c.status)
@@ -80,6 +82,10 @@ class ViewBuilder:
         room_seqs = sorted({event.room_seq for event in events if event.room_seq is not None})
         rooms = {row[0]: Room.from_row(row) for row in fetch_in(tx, _ROOMS, room_seqs)}
         dial_ins = {row[0]: (str(row[1]), str(row[2])) for row in fetch_in(tx, _DIAL_INS, room_seqs)}
+        streams: dict[int, list[LiveStream]] = {}
+        for row in fetch_in(tx, _STREAMS, room_seqs):
+            stream = LiveStream(*row)
+            streams.setdefault(stream.room_seq, []).append(stream)
         favorites = {row[0] for row in fetch_in(tx, _FAVORITES, seqs, user_ref=user_ref)}
         invites: dict[int, list[tuple[str | None, str | None, str | None, str]]] = {}
         for event_seq, invitee_ref, email, role, status in fetch_in(tx, _INVITES, seqs):
@@ -117,6 +123,7 @@ class ViewBuilder:
                     users=known,
                     can_edit=event.created_by == user_ref,
                     exceptions=exceptions.get(event.seq, []),
+                    streams=streams.get(event.room_seq, []) if event.room_seq is not None else [],
                 )
             )
         return views

@@ -17,7 +17,6 @@ from tests.vendors.opentalk.support import (
     BAD_REQUEST,
     BASE_URL,
     FORBIDDEN,
-    NOT_FOUND,
     NOW_ISO,
     assert_error,
     error,
@@ -185,7 +184,7 @@ async def test_only_the_creator_and_invitees_see_an_event(
 ) -> None:
     created = await create(ot)
     assert_error(await ot_bob.get(f"/events/{created['id']}"), 403, FORBIDDEN)
-    assert_error(await ot.get(f"/events/{UNKNOWN}"), 404, NOT_FOUND)
+    assert_error(await ot.get(f"/events/{UNKNOWN}"), 403, FORBIDDEN)
     assert_error(await ot.get("/events/not-a-uuid"), 400, BAD_REQUEST)
     bob = user_id(app, "bob")
     invite(app, created["id"], bob, "tentative")
@@ -286,7 +285,7 @@ async def test_patch_changes_fields_and_room(app: PrefixDispatcher, ot: httpx.As
     )
     empty = await ot.patch(f"/events/{created['id']}", json={})
     assert (empty.status_code, empty.content) == (204, b"")
-    assert_error(await ot.patch(f"/events/{UNKNOWN}", json={"title": "x"}), 404, NOT_FOUND)
+    assert_error(await ot.patch(f"/events/{UNKNOWN}", json={"title": "x"}), 403, FORBIDDEN)
 
 
 async def test_patch_times_and_make_time_independent(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
@@ -341,4 +340,22 @@ async def test_delete_removes_the_room(app: PrefixDispatcher, ot: httpx.AsyncCli
     response = await ot.delete(f"/events/{created['id']}")
     assert (response.status_code, response.content) == (204, b"")
     assert (count(app, tables.ROOMS), count(app, tables.SCHEDULED_EVENTS)) == (0, 0)
-    assert_error(await ot.get(f"/events/{created['id']}"), 404, NOT_FOUND)
+    assert_error(await ot.get(f"/events/{created['id']}"), 403, FORBIDDEN)
+
+
+async def test_create_with_streaming_targets(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
+    target = {
+        "name": "Live",
+        "kind": "custom",
+        "streaming_endpoint": "https://ingress.example.com/live",
+        "streaming_key": "k3y",
+        "public_url": "https://watch.example.com/live",
+    }
+    created = await create(ot, streaming_targets=[target])
+    (stream,) = created["streaming_targets"]
+    assert stream == {"id": stream["id"], **target}
+    assert created == expected(created, user_id(app, "alice"), streaming_targets=[stream])
+    assert (await ot.get(f"/events/{created['id']}")).json() == created
+    response = await ot.delete(f"/events/{created['id']}")
+    assert response.status_code == 204
+    assert (count(app, tables.LIVE_STREAMS), count(app, tables.ROOMS)) == (0, 0)

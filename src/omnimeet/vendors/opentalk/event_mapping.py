@@ -18,6 +18,7 @@ from omnimeet.domain.ports import Ids
 from omnimeet.domain.recurrence import instance_id
 from omnimeet.domain.users import User
 from omnimeet.vendors.opentalk.mapping import AVATAR_BASE, public_profile, timestamp
+from omnimeet.vendors.opentalk.room_mapping import streaming_target
 
 SHARED_FOLDER = "shared_folder"
 SHARE_HOST = "https://cloud.opentalk.example"
@@ -98,6 +99,9 @@ def event(view: EventView) -> dict[str, Any]:
     }
     if not value.is_time_independent:
         out["is_all_day"] = value.is_all_day
+    if view.streams:
+        out["streaming_targets"] = [streaming_target(stream) for stream in view.streams]
+    if not value.is_time_independent:
         out["starts_at"] = date_time(value.starts_at_ms, value.timezone)
         out["ends_at"] = date_time(value.ends_at_ms, value.timezone)
         if value.is_recurring:

@@ -1,7 +1,8 @@
 """The controller's rules for events that are about its wire, not the calendar.
 
-- Access: the creator and invitees may read an event; only the creator may change or delete it. Someone
-  else gets ``403 forbidden``; an event that does not exist is ``404 not_found``.
+- Access: the creator and invitees may read an event; only the creator may change or delete it. Anyone
+  else gets ``403 forbidden``, also for an event that does not exist (the controller's access check runs
+  before the handler looks the event up; rooms and assets answer the same).
 - Times arrive as ``{datetime, timezone}``; a time-dependent event needs ``is_all_day``, ``starts_at`` and
   ``ends_at`` (``422 value_required`` naming the missing one); a bad date-time, zone or pattern is
   ``422 invalid_value`` naming the field.
@@ -48,7 +49,7 @@ def _find(events: EventService, tx: Tx, caller: Caller, event_id: str) -> Event:
     try:
         return events.find(tx, caller.principal, event_id)
     except DomainError:
-        raise not_found() from None
+        raise forbidden() from None
 
 
 @contextmanager

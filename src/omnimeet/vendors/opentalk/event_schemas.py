@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from omnimeet.vendors.opentalk.room_schemas import StreamingTarget, StreamingTargetBody
+
 Pattern = list[str]
 
 
@@ -20,13 +22,6 @@ class DateTimeTZ(BaseModel):
     timezone: str = Field(description="IANA zone, e.g. `Europe/Berlin`.")
 
 
-class StreamingTargetIn(BaseModel):
-    model_config = ConfigDict(title="StreamingTarget", extra="allow")
-
-    name: str | None = None
-    kind: str | None = None
-
-
 class PostEventsBody(BaseModel):
     model_config = ConfigDict(title="PostEventsBody")
 
@@ -37,7 +32,7 @@ class PostEventsBody(BaseModel):
     waiting_room: bool = False
     is_time_independent: bool
     is_all_day: bool | None = None
-    streaming_targets: list[StreamingTargetIn] | None = None
+    streaming_targets: list[StreamingTargetBody] | None = None
     has_shared_folder: bool = False
     starts_at: DateTimeTZ | None = None
     ends_at: DateTimeTZ | None = None
@@ -155,6 +150,7 @@ class Event(BaseModel):
     invitees: list[EventInvitee]
     is_time_independent: bool
     is_all_day: bool | None = None
+    streaming_targets: list[StreamingTarget] | None = None
     starts_at: DateTimeTZ | None = None
     ends_at: DateTimeTZ | None = None
     recurrence_pattern: list[str] | None = None

@@ -18,6 +18,7 @@ from omnimeet.vendors.opentalk.errors import error_responses
 from omnimeet.vendors.opentalk.event_schemas import Event, PatchEvent, PostEventsBody
 from omnimeet.vendors.opentalk.event_schemas import EventException as ExceptionBody
 from omnimeet.vendors.opentalk.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, cursor_link
+from omnimeet.vendors.opentalk.room_mapping import stream_fields
 
 EventId = Path(description="The id of the event.")
 InviteesMax = Query(0, ge=0, description="How many invitees to include with each event.")
@@ -63,6 +64,7 @@ def build_router(ctx: AppContext) -> APIRouter:
             password=body.password,
             waiting_room=body.waiting_room,
             settings=event_mapping.new_settings(ctx.ids, shared_folder=body.has_shared_folder),
+            streams=[stream_fields(target) for target in body.streaming_targets or ()],
         )
         with ctx.db.transaction() as tx, event_rules.domain_refusals():
             event = events.create(tx, caller.principal, caller.user, draft)
@@ -134,7 +136,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         response_model=Event,
         responses={
             200: {"model": Event, "description": "The event."},
-            **error_responses(400, 401, 403, 404, e403="Neither its creator nor invited."),
+            **error_responses(400, 401, 403, e403="Neither its creator nor invited (or no such event)."),
         },
     )
     async def get_event(
@@ -155,7 +157,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         responses={
             200: {"model": Event, "description": "The changed event."},
             204: {"description": "Nothing to change (an empty body)."},
-            **error_responses(400, 401, 403, 404, 422, e403="Not the event's creator."),
+            **error_responses(400, 401, 403, 422, e403="Not the event's creator (or no such event)."),
         },
     )
     async def patch_event(
@@ -184,7 +186,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         response_class=Response,
         responses={
             204: {"description": "Deleted."},
-            **error_responses(400, 401, 403, 404, e403="Not the event's creator."),
+            **error_responses(400, 401, 403, e403="Not the event's creator (or no such event)."),
         },
     )
     async def delete_event(

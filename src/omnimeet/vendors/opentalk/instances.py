@@ -61,7 +61,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                     "next page (`rel='next'`)."
                 ),
             },
-            **error_responses(400, 401, 403, 404, e403="Neither its creator nor invited."),
+            **error_responses(400, 401, 403, e403="Neither its creator nor invited (or no such event)."),
         },
     )
     async def get_event_instances(
@@ -92,7 +92,14 @@ def build_router(ctx: AppContext) -> APIRouter:
         response_model=EventInstance,
         responses={
             200: {"model": EventInstance, "description": "The occurrence."},
-            **error_responses(400, 401, 403, 404, e404="No such event, or no occurrence at that time."),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                e403="Neither its creator nor invited (or no such event).",
+                e404="No occurrence at that time.",
+            ),
         },
     )
     async def get_event_instance(
@@ -117,7 +124,15 @@ def build_router(ctx: AppContext) -> APIRouter:
         responses={
             200: {"model": EventInstance, "description": "The occurrence, changed."},
             204: {"description": "Nothing to change (an empty body)."},
-            **error_responses(400, 401, 403, 404, 422, e403="Not the event's creator."),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                422,
+                e403="Not the event's creator (or no such event).",
+                e404="No occurrence at that time.",
+            ),
         },
     )
     async def patch_event_instance(
