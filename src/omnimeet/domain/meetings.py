@@ -241,6 +241,17 @@ class MeetingService:
         participant.settings = settings
         return participant
 
+    def set_session_settings(self, tx: Tx, ref: RoomRef, settings: str) -> Session:
+        """Replaces the vendor settings (JSON) of the room's active session (``NOT_FOUND`` without one).
+        No event is published."""
+        room = lock_room(tx, ref)
+        session = active_session(tx, room)
+        if session is None:
+            raise DomainError(ErrorCode.NOT_FOUND, "session", room_id=room.public_id)
+        tx.update(_S, {"seq": session.seq}, {"settings": settings})
+        session.settings = settings
+        return session
+
     # --- expiry ----------------------------------------------------------------------------------
 
     def anything_due(self, tx: Tx) -> bool:

@@ -295,6 +295,61 @@ def test_a_call_in_ticket_joins_as_a_phone_user(app: PrefixDispatcher) -> None:
             )
 
 
+def test_breakout_rooms_opened_by_a_moderator(app: PrefixDispatcher) -> None:
+    _freeze(app)
+    room_id = make_room(app)
+    auth = {"Authorization": f"Bearer {token('alice')}"}
+    with TestClient(app, base_url=ROOT) as client:
+        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
+            "invite_code"
+        ]
+        guest_ticket = client.post(
+            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
+        ).json()["ticket"]
+        owner_ticket = _start(client, room_id)["ticket"]
+        with (
+            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner,
+            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{guest_ticket}"]) as guest,
+        ):
+            _join(owner)
+            _join(guest)
+            owner.receive_text()  # joined
+            start = {"namespace": "breakout", "payload": {"action": "start", "rooms": [{"name": "A"}, {}]}}
+            guest.send_text(json.dumps(start))
+            assert json.loads(guest.receive_text())["payload"] == {"error": "insufficient_permissions"}
+            owner.send_text(json.dumps(start))
+            started = json.loads(owner.receive_text())
+            assert started["namespace"] == "breakout"
+            rooms = started["payload"]["rooms"]
+            assert [room["name"] for room in rooms] == ["A", "Breakout room 2"]
+            assert started["payload"] == {
+                "message": "started",
+                "rooms": rooms,
+                "expires": None,
+                "assignment": None,
+            }
+            assert json.loads(guest.receive_text()) == started
+            into = client.post(
+                f"/opentalk/v1/rooms/{room_id}/start", json={"breakout_room": rooms[1]["id"]}, headers=auth
+            )
+            assert into.status_code == 200
+            wrong = client.post(
+                f"/opentalk/v1/rooms/{room_id}/start_invited",
+                json={"invite_code": code, "breakout_room": str(uuid.uuid4())},
+            )
+            assert (wrong.status_code, wrong.json()) == (
+                400,
+                error("invalid_breakout_room_id", "The provided breakout room ID is invalid"),
+            )
+            owner.send_text(json.dumps({"namespace": "breakout", "payload": {"action": "stop"}}))
+            assert json.loads(owner.receive_text())["payload"] == {"message": "stopped"}
+            assert json.loads(guest.receive_text())["payload"] == {"message": "stopped"}
+            closed = client.post(
+                f"/opentalk/v1/rooms/{room_id}/start", json={"breakout_room": rooms[1]["id"]}, headers=auth
+            )
+            assert (closed.status_code, closed.json()) == (400, NO_BREAKOUT)
+
+
 # --- WebSocket, live server ----------------------------------------------------------------------
 
 

@@ -8,7 +8,8 @@
   room's SIP id and pin as keyed in; unknown pairs: 400 ``invalid_credentials``.
 - Each answers ``{ticket, resumption}``: the ticket is single-use and valid 30 s on the virtual clock; a
   resumption token from an earlier start in the same room keeps the participant id.
-- Breakout rooms are not emulated: asking for one is 400 ``no_breakout_rooms``.
+- ``breakout_room``: one of the breakout rooms a moderator opened over the WebSocket (``signaling_breakout``);
+  none open: 400 ``no_breakout_rooms``, another id: 400 ``invalid_breakout_room_id``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from omnimeet.domain.join_tickets import HolderKind, JoinTicket, JoinTicketServi
 from omnimeet.domain.rooms import RoomService
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.opentalk import access_mapping as mapping
-from omnimeet.vendors.opentalk import signaling_socket
+from omnimeet.vendors.opentalk import signaling_breakout, signaling_socket
 from omnimeet.vendors.opentalk.access_schemas import CallInStart, InvitedRoomStart, RoomStart, StartSuccess
 from omnimeet.vendors.opentalk.auth import API, OPEN, SECURED, Caller, require_user
 from omnimeet.vendors.opentalk.errors import OpenTalkError, error_responses, invalid, not_found
@@ -37,12 +38,6 @@ RoomIdPath = Path(description="The room's id.")
 
 def _answer(ticket: JoinTicket) -> Response:
     return JSONResponse({"ticket": ticket.ticket, "resumption": ticket.resumption})
-
-
-def _no_breakout(breakout_room: str | None) -> None:
-    """No room of this emulator has breakout rooms (they are made over signalling, which is not emulated)."""
-    if breakout_room is not None:
-        raise mapping.no_breakout_rooms()
 
 
 def _numeric(field: str, value: str) -> OpenTalkError | None:
@@ -81,13 +76,17 @@ def build_router(ctx: AppContext) -> APIRouter:
         openapi_extra=SECURED,
         response_model=StartSuccess,
         responses=error_responses(
-            400, 401, 403, 422, e400="`no_breakout_rooms` (none exist), or a malformed request."
+            400,
+            401,
+            403,
+            422,
+            e400="`no_breakout_rooms`, `invalid_breakout_room_id`, or a malformed request.",
         ),
     )
     async def start(body: RoomStart, room_id: str = RoomIdPath, caller: Caller = caller_of) -> Response:
         with ctx.db.transaction() as tx:
             room = readable_room(tx, rooms, caller, room_id)
-            _no_breakout(body.breakout_room)
+            signaling_breakout.check(tx, room, body.breakout_room)
             ticket = tickets.issue(
                 tx, room, HolderKind.USER, caller.user.public_id, body.breakout_room, body.resumption
             )
@@ -110,7 +109,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 401,
                 404,
                 422,
-                e400="`Room id mismatch` (the code is another room's), `no_breakout_rooms`, or malformed.",
+                e400="`Room id mismatch` (another room's code), or a breakout room error.",
                 e401="`wrong_room_password`: the password is missing or wrong (no `WWW-Authenticate`).",
                 e404="The invite code is unknown, withdrawn or expired.",
                 e422="The invite code is not a UUID.",
@@ -130,7 +129,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 raise mapping.room_id_mismatch()
             if room.password and body.password != room.password:
                 raise mapping.wrong_room_password()
-            _no_breakout(body.breakout_room)
+            signaling_breakout.check(tx, room, body.breakout_room)
             ticket = tickets.issue(tx, room, HolderKind.GUEST, None, body.breakout_room, body.resumption)
         return _answer(ticket)
 

@@ -16,6 +16,9 @@ sends them:
   ``{id, control: {display_name, role, avatar_url, participation_kind, hand_is_up, joined_at, left_at,
   hand_updated_at, is_room_owner}}``);
 - the others in the room (on this server) get ``joined`` (``{id, control}``) and, when it closes, ``left``;
+- a moderator may open breakout rooms (``{"namespace": "breakout", "payload": {"action": "start", "rooms":
+  [{"name": ...}]}}``; everyone hears ``started`` with the rooms' ids) and close them (``stop`` ->
+  ``stopped``); others get the error ``insufficient_permissions``. Starts may then name a breakout room;
 - closing the socket makes the participant leave the session. Another ``join`` is answered with the error
   ``already_joined``, anything else unknown with ``invalid_namespace`` or ``invalid_json``.
 """
@@ -31,11 +34,12 @@ from starlette.responses import Response
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.join_tickets import HolderKind, JoinTicket, JoinTicketService
-from omnimeet.domain.meeting_records import Participant, RoomKey
+from omnimeet.domain.meeting_records import Participant, RoomKey, active_session, find_room
 from omnimeet.domain.meetings import MeetingService
 from omnimeet.domain.users import UserService
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.scheduler import meeting_services
+from omnimeet.vendors.opentalk import signaling_breakout
 from omnimeet.vendors.opentalk.auth import API, OPEN
 from omnimeet.vendors.opentalk.errors import OpenTalkError, bad_request, error_responses
 from omnimeet.vendors.opentalk.guest_auth import guest_principal
@@ -215,6 +219,48 @@ def build_router(ctx: AppContext) -> APIRouter:
             except Exception:
                 continue
 
+    async def enter(holder: Holder, payload: dict[str, Any], websocket: WebSocket, now: int) -> None:
+        wanted = payload.get("display_name")
+        name = wanted.strip() if isinstance(wanted, str) and wanted.strip() else holder.display_name
+        me, others = join(holder, name)
+        room_id, participant_id = holder.ticket.room_id, holder.ticket.participant_ref
+        replaced = present.add(room_id, participant_id, websocket)
+        if replaced is not None:
+            await replaced.close(code=1000)
+        await websocket.send_text(message(now, "control", _join_success(me, holder, others)))
+        data = {"message": "joined", "id": participant_id, "control": control_data(me)}
+        await broadcast(room_id, participant_id, message(now, "control", data))
+
+    async def breakout(holder: Holder, payload: dict[str, Any], websocket: WebSocket, now: int) -> None:
+        """A moderator opens (``start``) or closes (``stop``) the session's breakout rooms; all hear of it."""
+        action = payload.get("action")
+        names = signaling_breakout.requested_names(payload) if action == "start" else None
+        if holder.role != "moderator":
+            error: str | None = "insufficient_permissions"
+        elif action not in ("start", "stop") or (action == "start" and names is None):
+            error = "invalid_request"
+        else:
+            error = None
+        if error is not None:
+            await websocket.send_text(message(now, "breakout", {"error": error}))
+            return
+        rooms = [{"id": ctx.ids.uuid4(), "name": name} for name in names] if names is not None else None
+        key = RoomKey(API, holder.ticket.room_id)
+        with ctx.db.transaction() as tx:
+            session = active_session(tx, find_room(tx, key))
+            if session is not None:
+                meetings.set_session_settings(tx, key, signaling_breakout.with_rooms(session, rooms))
+        if session is None:
+            await websocket.send_text(message(now, "breakout", {"error": "invalid_request"}))
+            return
+        if rooms is None:
+            news: dict[str, Any] = {"message": "stopped"}
+        else:
+            news = {"message": "started", "rooms": rooms, "expires": None, "assignment": None}
+        text = message(now, "breakout", news)
+        await websocket.send_text(text)
+        await broadcast(holder.ticket.room_id, holder.ticket.participant_ref, text)
+
     @router.websocket("/signaling")
     async def signaling(websocket: WebSocket) -> None:
         protocol, ticket_text = parse_protocols(websocket.headers.get("sec-websocket-protocol"))
@@ -238,28 +284,18 @@ def build_router(ctx: AppContext) -> APIRouter:
                     await websocket.send_text(message(now, "error", {"error": "invalid_json"}))
                     continue
                 payload = incoming.get("payload") if isinstance(incoming, dict) else None
-                is_join = (
-                    isinstance(payload, dict)
-                    and incoming.get("namespace") == "control"
-                    and payload.get("action") == "join"
-                )
-                if not is_join:
+                namespace = incoming.get("namespace") if isinstance(incoming, dict) else None
+                if not isinstance(payload, dict):
+                    await websocket.send_text(message(now, "error", {"error": "invalid_json"}))
+                elif namespace == "breakout" and joined:
+                    await breakout(holder, payload, websocket, now)
+                elif namespace != "control" or payload.get("action") != "join":
                     await websocket.send_text(message(now, "error", {"error": "invalid_namespace"}))
-                    continue
-                if joined:
+                elif joined:
                     await websocket.send_text(message(now, "control", {"error": "already_joined"}))
-                    continue
-                assert isinstance(payload, dict)
-                wanted = payload.get("display_name")
-                name = wanted.strip() if isinstance(wanted, str) and wanted.strip() else holder.display_name
-                me, others = join(holder, name)
-                joined = True
-                replaced = present.add(room_id, participant_id, websocket)
-                if replaced is not None:
-                    await replaced.close(code=1000)
-                await websocket.send_text(message(now, "control", _join_success(me, holder, others)))
-                data = {"message": "joined", "id": participant_id, "control": control_data(me)}
-                await broadcast(room_id, participant_id, message(now, "control", data))
+                else:
+                    await enter(holder, payload, websocket, now)
+                    joined = True
         except WebSocketDisconnect:
             pass
         finally:
