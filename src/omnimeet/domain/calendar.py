@@ -317,13 +317,29 @@ class EventService:
             conditions.append(_E.c.starts_at_ms < filters.time_max_ms)
         return conditions
 
-    def exceptions_of(self, tx: Tx, event_seqs: Sequence[int]) -> dict[int, list[EventException]]:
-        """The exceptions of these events, by event seq, in original-start order."""
-        if not event_seqs:
-            return {}
-        rows = fetch_in(tx, _EXCEPTIONS_OF, event_seqs)
+    def exceptions_of(
+        self, tx: Tx, events: Sequence[Event], time_min_ms: int | None = None, time_max_ms: int | None = None
+    ) -> dict[int, list[EventException]]:
+        """The exceptions of these series, by event seq, in original-start order: those whose occurrence
+        (where the series puts it, or where the exception moved it) overlaps ``[time_min, time_max)``."""
+        durations = {
+            event.seq: (event.ends_at_ms or 0) - (event.starts_at_ms or 0)
+            for event in events
+            if event.is_recurring
+        }
         found: dict[int, list[EventException]] = {}
-        for row in rows:
+        for row in fetch_in(tx, _EXCEPTIONS_OF, list(durations)):
             exception = EventException.from_row(row)
-            found.setdefault(exception.event_seq, []).append(exception)
+            if _overlaps(exception, durations[exception.event_seq], time_min_ms, time_max_ms):
+                found.setdefault(exception.event_seq, []).append(exception)
         return found
+
+
+def _overlaps(found: EventException, duration: int, time_min: int | None, time_max: int | None) -> bool:
+    def within(starts: int, ends: int) -> bool:
+        return (time_max is None or starts < time_max) and (time_min is None or ends > time_min)
+
+    original = found.instance_start_ms
+    starts = found.starts_at_ms if found.starts_at_ms is not None else original
+    ends = found.ends_at_ms if found.ends_at_ms is not None else starts + duration
+    return within(original, original + duration) or within(starts, ends)

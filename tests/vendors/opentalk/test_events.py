@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from omnimeet.domain import tables
+from omnimeet.domain.dial_ins import DialInService
+from omnimeet.domain.rooms import RoomService
 from omnimeet.platform.web import PrefixDispatcher
 from tests.vendors.opentalk.conftest import MakeClient
 from tests.vendors.opentalk.event_support import at, create, favorite, invite, profile, user_id, weekly_body
@@ -17,6 +19,7 @@ from tests.vendors.opentalk.support import (
     BAD_REQUEST,
     BASE_URL,
     FORBIDDEN,
+    ISSUER,
     NOW_ISO,
     assert_error,
     error,
@@ -359,3 +362,19 @@ async def test_create_with_streaming_targets(app: PrefixDispatcher, ot: httpx.As
     response = await ot.delete(f"/events/{created['id']}")
     assert response.status_code == 204
     assert (count(app, tables.LIVE_STREAMS), count(app, tables.ROOMS)) == (0, 0)
+
+
+async def test_the_room_shows_its_dial_in(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
+    created = await create(ot)
+    ctx = app.state.ctx
+    with ctx.db.transaction() as tx:
+        principal = ctx.authenticate("opentalk", ISSUER)
+        room = RoomService(ctx.clock).get(tx, principal, created["room"]["id"])
+        dial_in = DialInService(ctx.clock, ctx.ids).create_for_room(tx, principal, room)
+    got = (await ot.get(f"/events/{created['id']}")).json()
+    assert got["room"] == {
+        "id": created["room"]["id"],
+        "sip_id": dial_in.dial_in_id,
+        "sip_password": dial_in.pin,
+        "waiting_room": False,
+    }

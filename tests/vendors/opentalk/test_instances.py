@@ -166,6 +166,8 @@ async def test_patch_an_instance_records_an_exception(
             "status": "cancelled",
         },
     ]
+    later = (await ot.get("/events", params={"time_min": "2027-04-01T00:00:00Z"})).json()
+    assert [item["id"] for item in later] == [event["id"], f"{event['id']}_20270405T080000Z"]
     empty = await ot.patch(url, json={})
     assert (empty.status_code, empty.content) == (204, b"")
     assert_error(await ot_bob.patch(url, json={"title": "x"}), 403, FORBIDDEN)

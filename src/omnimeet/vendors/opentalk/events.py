@@ -10,7 +10,6 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from omnimeet.domain.calendar import EventDraft, EventFilter, EventService
-from omnimeet.domain.calendar_model import EventException
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.opentalk import event_mapping, event_rules
 from omnimeet.vendors.opentalk.auth import SECURED, Caller, require_user
@@ -25,16 +24,6 @@ InviteesMax = Query(0, ge=0, description="How many invitees to include with each
 Suppress = Query(None, description="Accepted; no e-mail is sent.")
 PerPage = Query(DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Results per page (1-100).")
 After = Query(None, description="The opaque cursor of the page to return (from a `Link` header).")
-
-
-def _in_window(found: EventException, duration: int, time_min: int | None, time_max: int | None) -> bool:
-    starts = found.starts_at_ms if found.starts_at_ms is not None else found.instance_start_ms
-    ends = found.ends_at_ms if found.ends_at_ms is not None else starts + duration
-    original_in = (time_max is None or found.instance_start_ms < time_max) and (
-        time_min is None or found.instance_start_ms + duration > time_min
-    )
-    moved_in = (time_max is None or starts < time_max) and (time_min is None or ends > time_min)
-    return original_in or moved_in
 
 
 def build_router(ctx: AppContext) -> APIRouter:
@@ -115,16 +104,12 @@ def build_router(ctx: AppContext) -> APIRouter:
         user = caller.user.public_id
         with ctx.db.transaction(write=False) as tx:
             found, more = events.page(tx, caller.principal, user, filters, per_page, position)
-            exceptions = events.exceptions_of(tx, [event.seq for event in found if event.is_recurring])
+            exceptions = events.exceptions_of(tx, found, filters.time_min_ms, filters.time_max_ms)
             views = events.views(tx, caller.principal, user, found, invitees_max, exceptions)
         items: list[dict[str, Any]] = []
         for view in views:
             items.append(event_mapping.event(view))
-            schedule = view.event.schedule()
-            duration = schedule.duration_ms if schedule is not None else 0
-            for exception in view.exceptions:
-                if _in_window(exception, duration, filters.time_min_ms, filters.time_max_ms):
-                    items.append(event_mapping.exception(view, exception))
+            items.extend(event_mapping.exception(view, exception) for exception in view.exceptions)
         link = cursor_link(request, per_page, event_rules.event_cursor(more))
         return JSONResponse(items, headers=link)
 
