@@ -557,3 +557,39 @@ async def test_an_unknown_invite_code_is_refused(
         f"/rooms/{room['id']}/event", headers={"Authorization": f"InviteCode {UNKNOWN}"}
     )
     assert_unauthorized(response, INVALID_INVITE)
+
+
+async def test_through_the_event_api(
+    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_bob: httpx.AsyncClient
+) -> None:
+    """An event made through POST /events has its room; inviting Bob lets him list and read it; deleting the
+    room deletes the event."""
+    bob_id = await user_id(ot_bob)
+    created = await ot.post(
+        "/events",
+        json={"title": "Sometime", "description": "", "is_time_independent": True, "is_adhoc": True},
+    )
+    assert created.status_code == 201
+    event = created.json()
+    room_id = event["room"]["id"]
+    room = (await ot.get(f"/rooms/{room_id}")).json()
+    assert (room["id"], room["password"], room["waiting_room"]) == (room_id, None, False)
+    assert_error(await ot_bob.get(f"/rooms/{room_id}/event"), 403, FORBIDDEN)
+    assert (await ot.post(f"/events/{event['id']}/invites", json={"invitee": bob_id})).status_code == 201
+    assert [r["id"] for r in (await ot_bob.get("/rooms")).json()][1:] == [room_id]
+    info = await ot_bob.get(f"/rooms/{room_id}/event")
+    assert (info.status_code, info.json()) == (
+        200,
+        {
+            "id": event["id"],
+            "room_id": room_id,
+            "title": "Sometime",
+            "is_adhoc": True,
+            "e2e_encryption": False,
+            "password_required": False,
+        },
+    )
+    assert (await ot.delete(f"/rooms/{room_id}")).status_code == 204
+    events = tables.SCHEDULED_EVENTS
+    with app.state.ctx.db.transaction(write=False) as tx:
+        assert tx.fetch_one(select(events.c.seq).where(events.c.public_id == event["id"])) is None
