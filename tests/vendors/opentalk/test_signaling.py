@@ -350,6 +350,64 @@ def test_breakout_rooms_opened_by_a_moderator(app: PrefixDispatcher) -> None:
             assert (closed.status_code, closed.json()) == (400, NO_BREAKOUT)
 
 
+def test_a_moderator_kicks_and_bans(app: PrefixDispatcher) -> None:
+    _freeze(app)
+    room_id = make_room(app)
+    auth = {"Authorization": f"Bearer {token('alice')}"}
+    with TestClient(app, base_url=ROOT) as client:
+        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
+            "invite_code"
+        ]
+        guest_ticket = client.post(
+            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
+        ).json()["ticket"]
+        owner_ticket = _start(client, room_id)["ticket"]
+        second_owner_ticket = _start(client, room_id)["ticket"]
+        with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner:
+            _join(owner)
+            with client.websocket_connect(
+                WS_PATH, subprotocols=[PROTOCOL, f"ticket#{guest_ticket}"]
+            ) as guest:
+                guest_id = _join(guest)["payload"]["id"]
+                owner.receive_text()  # joined
+                guest.send_text(
+                    json.dumps({"namespace": "moderation", "payload": {"action": "kick", "target": guest_id}})
+                )
+                assert json.loads(guest.receive_text())["payload"] == {"error": "insufficient_permissions"}
+                ban = {"namespace": "moderation", "payload": {"action": "ban", "target": guest_id}}
+                owner.send_text(json.dumps(ban))
+                assert json.loads(owner.receive_text())["payload"] == {"error": "cannot_ban_guest"}
+                owner.send_text(
+                    json.dumps({"namespace": "moderation", "payload": {"action": "kick", "target": guest_id}})
+                )
+                assert json.loads(guest.receive_text())["payload"] == {"message": "kicked"}
+                assert json.loads(owner.receive_text())["payload"] == {
+                    "message": "left",
+                    "id": guest_id,
+                    "reason": "kicked",
+                }
+                assert len(_present(client, room_id)) == 1
+            # A second connection of the owner (another device) is banned by the first: a user ban.
+            with client.websocket_connect(
+                WS_PATH, subprotocols=[PROTOCOL, f"ticket#{second_owner_ticket}"]
+            ) as other:
+                other_id = _join(other)["payload"]["id"]
+                owner.receive_text()  # joined
+                owner.send_text(
+                    json.dumps({"namespace": "moderation", "payload": {"action": "ban", "target": other_id}})
+                )
+                assert json.loads(other.receive_text())["payload"] == {"message": "banned"}
+                assert json.loads(owner.receive_text())["payload"]["reason"] == "banned"
+            refused = client.post(f"/opentalk/v1/rooms/{room_id}/start", json={}, headers=auth)
+            assert (refused.status_code, refused.json()) == (
+                403,
+                error("banned_from_room", "This user has been banned from entering this room"),
+            )
+        # The ban lasts as long as the session: end it, and the user may start again.
+        assert client.delete(f"/_omnimeet/vendors/opentalk/rooms/{room_id}/session").status_code == 200
+        assert client.post(f"/opentalk/v1/rooms/{room_id}/start", json={}, headers=auth).status_code == 200
+
+
 # --- WebSocket, live server ----------------------------------------------------------------------
 
 

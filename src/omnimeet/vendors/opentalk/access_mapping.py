@@ -31,6 +31,10 @@ def invalid_breakout_room_id() -> OpenTalkError:
     return bad_request("invalid_breakout_room_id", "The provided breakout room ID is invalid")
 
 
+def banned_from_room() -> OpenTalkError:
+    return OpenTalkError(403, "banned_from_room", "This user has been banned from entering this room")
+
+
 def room_id_mismatch() -> OpenTalkError:
     return bad_request("bad_request", "Room id mismatch")
 

@@ -8,7 +8,7 @@
   room's SIP id and pin as keyed in; unknown pairs: 400 ``invalid_credentials``.
 - Each answers ``{ticket, resumption}``: the ticket is single-use and valid 30 s on the virtual clock; a
   resumption token from an earlier start in the same room keeps the participant id.
-- ``breakout_room``: one of the breakout rooms a moderator opened over the WebSocket (``signaling_breakout``);
+- ``breakout_room``: one of the breakout rooms a moderator opened over the WebSocket (``signaling_session``);
   none open: 400 ``no_breakout_rooms``, another id: 400 ``invalid_breakout_room_id``.
 """
 
@@ -26,7 +26,7 @@ from omnimeet.domain.join_tickets import HolderKind, JoinTicket, JoinTicketServi
 from omnimeet.domain.rooms import RoomService
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.opentalk import access_mapping as mapping
-from omnimeet.vendors.opentalk import signaling_breakout, signaling_socket
+from omnimeet.vendors.opentalk import signaling_session, signaling_socket
 from omnimeet.vendors.opentalk.access_schemas import CallInStart, InvitedRoomStart, RoomStart, StartSuccess
 from omnimeet.vendors.opentalk.auth import API, OPEN, SECURED, Caller, require_user
 from omnimeet.vendors.opentalk.errors import OpenTalkError, error_responses, invalid, not_found
@@ -81,12 +81,13 @@ def build_router(ctx: AppContext) -> APIRouter:
             403,
             422,
             e400="`no_breakout_rooms`, `invalid_breakout_room_id`, or a malformed request.",
+            e403="The user may not enter the room, or is banned from it (`banned_from_room`).",
         ),
     )
     async def start(body: RoomStart, room_id: str = RoomIdPath, caller: Caller = caller_of) -> Response:
         with ctx.db.transaction() as tx:
             room = readable_room(tx, rooms, caller, room_id)
-            signaling_breakout.check(tx, room, body.breakout_room)
+            signaling_session.check(tx, room, body.breakout_room, caller.user.public_id)
             ticket = tickets.issue(
                 tx, room, HolderKind.USER, caller.user.public_id, body.breakout_room, body.resumption
             )
@@ -129,7 +130,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 raise mapping.room_id_mismatch()
             if room.password and body.password != room.password:
                 raise mapping.wrong_room_password()
-            signaling_breakout.check(tx, room, body.breakout_room)
+            signaling_session.check(tx, room, body.breakout_room)
             ticket = tickets.issue(tx, room, HolderKind.GUEST, None, body.breakout_room, body.resumption)
         return _answer(ticket)
 

@@ -19,6 +19,10 @@ sends them:
 - a moderator may open breakout rooms (``{"namespace": "breakout", "payload": {"action": "start", "rooms":
   [{"name": ...}]}}``; everyone hears ``started`` with the rooms' ids) and close them (``stop`` ->
   ``stopped``); others get the error ``insufficient_permissions``. Starts may then name a breakout room;
+- a moderator may remove a participant (namespace ``moderation``, action ``kick`` or ``ban``, ``target``: the
+  participant id): they get ``kicked``/``banned`` and their socket closes, the others hear ``left``; a banned
+  registered user's next start is 403 ``banned_from_room`` while the session lasts (guests and phone callers
+  can be kicked, not banned: ``cannot_ban_guest``);
 - closing the socket makes the participant leave the session. Another ``join`` is answered with the error
   ``already_joined``, anything else unknown with ``invalid_namespace`` or ``invalid_json``.
 """
@@ -26,105 +30,33 @@ sends them:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Header, WebSocket, WebSocketDisconnect
 from starlette.responses import Response
 
 from omnimeet.domain.errors import DomainError, ErrorCode
-from omnimeet.domain.join_tickets import HolderKind, JoinTicket, JoinTicketService
+from omnimeet.domain.join_tickets import HolderKind, JoinTicketService
 from omnimeet.domain.meeting_records import Participant, RoomKey, active_session, find_room
 from omnimeet.domain.meetings import MeetingService
 from omnimeet.domain.users import UserService
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.scheduler import meeting_services
-from omnimeet.vendors.opentalk import signaling_breakout
+from omnimeet.vendors.opentalk import signaling_session
 from omnimeet.vendors.opentalk.auth import API, OPEN
 from omnimeet.vendors.opentalk.errors import OpenTalkError, bad_request, error_responses
 from omnimeet.vendors.opentalk.guest_auth import guest_principal
-from omnimeet.vendors.opentalk.mapping import avatar_url, display_name, timestamp
-
-PROTOCOLS = ("k3k-signaling-json-v1.0", "opentalk-signaling-json-v1.0")
-TICKET_PREFIX = "ticket#"
-_KINDS = {HolderKind.USER: "user", HolderKind.GUEST: "guest", HolderKind.DIAL_IN: "sip"}
-_DEFAULT_NAMES = {HolderKind.USER: "Participant", HolderKind.GUEST: "Guest", HolderKind.DIAL_IN: "Phone user"}
-
-
-@dataclass(frozen=True, slots=True)
-class Holder:
-    """Who a redeemed ticket lets in, as the other participants see them."""
-
-    ticket: JoinTicket
-    kind: HolderKind
-    display_name: str
-    avatar_url: str | None
-    is_room_owner: bool
-
-    @property
-    def role(self) -> str:
-        if self.is_room_owner:
-            return "moderator"
-        return "guest" if self.kind is HolderKind.GUEST else "user"
-
-
-class Rooms:
-    """The sockets of the participants present in each room, on this server (for ``joined``/``left``)."""
-
-    def __init__(self) -> None:
-        self._sockets: dict[str, dict[str, WebSocket]] = {}
-
-    def add(self, room_id: str, participant_id: str, socket: WebSocket) -> WebSocket | None:
-        """Registers the socket; returns the one it replaces (a resumed participant's old connection)."""
-        present = self._sockets.setdefault(room_id, {})
-        previous = present.get(participant_id)
-        present[participant_id] = socket
-        return previous
-
-    def remove(self, room_id: str, participant_id: str, socket: WebSocket) -> bool:
-        """Unregisters the socket; False when another socket holds the participant now."""
-        present = self._sockets.get(room_id, {})
-        if present.get(participant_id) is not socket:
-            return False
-        del present[participant_id]
-        if not present:
-            self._sockets.pop(room_id, None)
-        return True
-
-    def others(self, room_id: str, participant_id: str) -> list[WebSocket]:
-        return [ws for pid, ws in self._sockets.get(room_id, {}).items() if pid != participant_id]
-
-
-def parse_protocols(header: str | None) -> tuple[str | None, str | None]:
-    """The signalling protocol and the ticket offered in ``Sec-WebSocket-Protocol``."""
-    protocol = ticket = None
-    for item in (header or "").split(","):
-        item = item.strip()
-        if item.startswith(TICKET_PREFIX) and len(item) > len(TICKET_PREFIX):
-            ticket = item[len(TICKET_PREFIX) :]
-        elif item in PROTOCOLS and protocol is None:
-            protocol = item
-    return protocol, ticket
-
-
-def message(now_ms: int, namespace: str, payload: dict[str, Any]) -> str:
-    return json.dumps({"namespace": namespace, "timestamp": timestamp(now_ms), "payload": payload})
-
-
-def control_data(participant: Participant) -> dict[str, Any]:
-    """A participant as the control module describes them to the others."""
-    facts: dict[str, Any] = json.loads(participant.settings or "{}")
-    return {
-        "display_name": participant.name or "",
-        "role": participant.role or "user",
-        "avatar_url": facts.get("avatar_url"),
-        "participation_kind": facts.get("participation_kind", "user"),
-        "hand_is_up": False,
-        "joined_at": timestamp(participant.joined_at_ms),
-        "left_at": timestamp(participant.left_at_ms),
-        "hand_updated_at": timestamp(participant.joined_at_ms),
-        "is_room_owner": bool(facts.get("is_room_owner", False)),
-    }
+from omnimeet.vendors.opentalk.mapping import avatar_url, display_name
+from omnimeet.vendors.opentalk.signaling_messages import (
+    DEFAULT_NAMES,
+    KINDS,
+    Holder,
+    Rooms,
+    control_data,
+    join_success,
+    message,
+    parse_protocols,
+)
 
 
 def build_router(ctx: AppContext) -> APIRouter:
@@ -168,7 +100,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 return None
             ticket, room = redeemed
             kind = HolderKind(ticket.kind)
-            name, avatar = _DEFAULT_NAMES[kind], None
+            name, avatar = DEFAULT_NAMES[kind], None
             user = None
             if ticket.user_ref is not None:
                 user = users.find(tx, guest_principal(room, ticket.ticket), ticket.user_ref)
@@ -183,7 +115,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         settings = json.dumps(
             {
                 "avatar_url": holder.avatar_url,
-                "participation_kind": _KINDS[holder.kind],
+                "participation_kind": KINDS[holder.kind],
                 "is_room_owner": holder.is_room_owner,
             }
         )
@@ -224,17 +156,17 @@ def build_router(ctx: AppContext) -> APIRouter:
         name = wanted.strip() if isinstance(wanted, str) and wanted.strip() else holder.display_name
         me, others = join(holder, name)
         room_id, participant_id = holder.ticket.room_id, holder.ticket.participant_ref
-        replaced = present.add(room_id, participant_id, websocket)
+        replaced = present.add(holder, websocket)
         if replaced is not None:
             await replaced.close(code=1000)
-        await websocket.send_text(message(now, "control", _join_success(me, holder, others)))
+        await websocket.send_text(message(now, "control", join_success(me, holder, others)))
         data = {"message": "joined", "id": participant_id, "control": control_data(me)}
         await broadcast(room_id, participant_id, message(now, "control", data))
 
     async def breakout(holder: Holder, payload: dict[str, Any], websocket: WebSocket, now: int) -> None:
         """A moderator opens (``start``) or closes (``stop``) the session's breakout rooms; all hear of it."""
         action = payload.get("action")
-        names = signaling_breakout.requested_names(payload) if action == "start" else None
+        names = signaling_session.requested_names(payload) if action == "start" else None
         if holder.role != "moderator":
             error: str | None = "insufficient_permissions"
         elif action not in ("start", "stop") or (action == "start" and names is None):
@@ -249,7 +181,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         with ctx.db.transaction() as tx:
             session = active_session(tx, find_room(tx, key))
             if session is not None:
-                meetings.set_session_settings(tx, key, signaling_breakout.with_rooms(session, rooms))
+                meetings.set_session_settings(tx, key, signaling_session.with_rooms(session, rooms))
         if session is None:
             await websocket.send_text(message(now, "breakout", {"error": "invalid_request"}))
             return
@@ -260,6 +192,42 @@ def build_router(ctx: AppContext) -> APIRouter:
         text = message(now, "breakout", news)
         await websocket.send_text(text)
         await broadcast(holder.ticket.room_id, holder.ticket.participant_ref, text)
+
+    async def moderate(holder: Holder, payload: dict[str, Any], websocket: WebSocket, now: int) -> None:
+        """A moderator kicks or bans a participant present on this server."""
+        action, target = payload.get("action"), payload.get("target")
+        room_id = holder.ticket.room_id
+        found = present.get(room_id, target) if isinstance(target, str) else None
+        if holder.role != "moderator":
+            error: str | None = "insufficient_permissions"
+        elif action not in ("kick", "ban") or found is None:
+            error = "invalid_request"
+        elif action == "ban" and found[1].ticket.user_ref is None:
+            error = "cannot_ban_guest"
+        else:
+            error = None
+        if error is not None or found is None:
+            await websocket.send_text(message(now, "moderation", {"error": error}))
+            return
+        target_socket, target_holder = found
+        if action == "ban":
+            key = RoomKey(API, room_id)
+            with ctx.db.transaction() as tx:
+                session = active_session(tx, find_room(tx, key))
+                if session is not None:
+                    banned = signaling_session.with_ban(session, str(target_holder.ticket.user_ref))
+                    meetings.set_session_settings(tx, key, banned)
+        participant_id = target_holder.ticket.participant_ref
+        present.remove(room_id, participant_id, target_socket)
+        leave(target_holder)
+        verdict = "banned" if action == "ban" else "kicked"
+        try:
+            await target_socket.send_text(message(now, "moderation", {"message": verdict}))
+            await target_socket.close(code=1000)
+        except Exception:
+            pass
+        left = {"message": "left", "id": participant_id, "reason": verdict}
+        await broadcast(room_id, participant_id, message(now, "control", left))
 
     @router.websocket("/signaling")
     async def signaling(websocket: WebSocket) -> None:
@@ -289,6 +257,8 @@ def build_router(ctx: AppContext) -> APIRouter:
                     await websocket.send_text(message(now, "error", {"error": "invalid_json"}))
                 elif namespace == "breakout" and joined:
                     await breakout(holder, payload, websocket, now)
+                elif namespace == "moderation" and joined:
+                    await moderate(holder, payload, websocket, now)
                 elif namespace != "control" or payload.get("action") != "join":
                     await websocket.send_text(message(now, "error", {"error": "invalid_namespace"}))
                 elif joined:
@@ -305,17 +275,3 @@ def build_router(ctx: AppContext) -> APIRouter:
                 await broadcast(room_id, participant_id, message(ctx.clock.now_ms(), "control", left))
 
     return router
-
-
-def _join_success(me: Participant, holder: Holder, others: list[Participant]) -> dict[str, Any]:
-    return {
-        "message": "join_success",
-        "id": me.public_id,
-        "display_name": me.name or "",
-        "avatar_url": holder.avatar_url,
-        "role": holder.role,
-        "closes_at": None,
-        "is_room_owner": holder.is_room_owner,
-        "event_info": None,
-        "participants": [{"id": other.public_id, "control": control_data(other)} for other in others],
-    }
