@@ -8,7 +8,7 @@ import re
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue
 from pydantic_core import PydanticCustomError
 
 from omnimeet.vendors.opentalk.event_schemas import EventInvitee, SharedFolder
@@ -21,7 +21,7 @@ EventInviteStatus = Literal["pending", "accepted", "tentative", "declined"]
 
 __all__ = ["EventInvitee", "SharedFolder"]
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+$")
 
 
 def _email(value: str) -> str:
@@ -35,11 +35,25 @@ EmailAddress = Annotated[
 ]
 
 
+_INVITE_VARIANTS: list[JsonValue] = [
+    {
+        "required": ["invitee"],
+        "properties": {"invitee": {"type": "string"}, "role": {"enum": ["user", "moderator", None]}},
+    },
+    {
+        "required": ["email"],
+        "not": {"required": ["invitee"]},
+        "properties": {"email": {"type": "string"}, "role": {"enum": ["guest", "moderator", None]}},
+    },
+]
+"""The two forms of the body (``UserInvite``, ``EmailInvite``) as constraints beside the properties."""
+
+
 class PostEventInviteBody(BaseModel):
     """Either ``{invitee, role?}`` (a registered user, role `user` or `moderator`) or ``{email, role?}``
     (an address, role `guest` or `moderator`). With both, the user id counts."""
 
-    model_config = ConfigDict(title="PostEventInviteBody")
+    model_config = ConfigDict(title="PostEventInviteBody", json_schema_extra={"anyOf": _INVITE_VARIANTS})
 
     invitee: UUID | None = Field(default=None, description="The id of the user to invite.")
     email: EmailAddress | None = Field(default=None, description="The e-mail address to invite.")
