@@ -230,14 +230,15 @@ def test_pages_put_users_before_addresses(db: Database, service: EventInviteServ
         service.invite_user(tx, event, alice.public_id, bob.public_id, ROLE_PARTICIPANT)
         service.invite_email(tx, world.principal, event, alice.public_id, "b@x.org", ROLE_PARTICIPANT)
         service.invite_user(tx, event, alice.public_id, carol.public_id, ROLE_MODERATOR)
+    # Users, then addresses; each newest first.
     assert listing(db, service, world.principal, event, limit=3) == [
-        (bob.public_id, None, ROLE_PARTICIPANT, "pending"),
         (carol.public_id, None, ROLE_MODERATOR, "pending"),
-        (None, "a@x.org", ROLE_PARTICIPANT, "pending"),
+        (bob.public_id, None, ROLE_PARTICIPANT, "pending"),
+        (None, "b@x.org", ROLE_PARTICIPANT, "pending"),
         4,
     ]
     assert listing(db, service, world.principal, event, limit=3, offset=3) == [
-        (None, "b@x.org", ROLE_PARTICIPANT, "pending"),
+        (None, "a@x.org", ROLE_PARTICIPANT, "pending"),
         4,
     ]
     assert listing(db, service, world.principal, event, offset=4) == [4]

@@ -242,7 +242,7 @@ class EventInviteService:
         limit: int,
         offset: int,
     ) -> tuple[list[Invitee], int]:
-        """One page of the event's invitations (users first, then e-mail addresses, each oldest first) and
+        """One page of the event's invitations (users first, then e-mail addresses, each newest first) and
         how many there are; ``status`` (None: all) filters by answer."""
         conditions = [_I.c.event_seq == event.seq]
         params: dict[str, Any] = {"tenant_id": principal.tenant_id, "api": principal.api}
@@ -257,7 +257,7 @@ class EventInviteService:
             select(_I, _U)
             .select_from(_I.outerjoin(_U, _LISTED_USER))
             .where(*conditions)
-            .order_by(case((_I.c.invitee_ref.is_(None), 1), else_=0), _I.c.seq)
+            .order_by(case((_I.c.invitee_ref.is_(None), 1), else_=0), _I.c.seq.desc())
             .limit(limit)
             .offset(offset)
         )

@@ -5,7 +5,8 @@ change roles, withdraw; the invitee accepts or declines; the user's count of una
   event's creator, who is invited implicitly). An address of a registered user of the tenant invites that
   user; any other address gets an e-mail invitation. An unknown user id is 404.
 - Only the creator manages invitations (403 for others); the creator and the invitees list them.
-- ``GET /events/{id}/invites``: page-paginated (``Link``), users first then addresses, ``status`` filters.
+- ``GET /events/{id}/invites``: page-paginated (``Link``), users then addresses (each newest
+  first, as the controller orders them), ``status`` filters.
 - ``PATCH``/``DELETE /events/{id}/invite``: the caller's own answer (accepted / declined); 404 when the
   caller holds no invitation.
 """
