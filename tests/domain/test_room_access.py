@@ -171,3 +171,10 @@ def test_an_invitation_by_email_counts_for_the_user_with_that_address(
         assert _ids(room_access.page(tx, acme, "bob", 0, 5, "bob@example.com")) == ["r1"]
         assert room_access.count(tx, acme, "bob", "bob@example.com") == 1
         assert room_access.count(tx, acme, "bob") == 0
+
+
+def test_a_page_past_any_table_is_empty(db: Database, rooms: RoomService, acme: Principal) -> None:
+    _room(db, rooms, acme, "r1", "bob")
+    with db.transaction(write=False) as tx:
+        assert room_access.page(tx, acme, "bob", 2**62, 30) == []
+        assert room_access.page(tx, acme, "bob", 10**20, 30) == []

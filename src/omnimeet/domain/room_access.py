@@ -23,6 +23,10 @@ _E = tables.SCHEDULED_EVENTS
 _I = tables.INVITES
 
 
+MAX_OFFSET = 2**62
+"""Offsets from here on are past any table (and past what the databases' 64-bit integers hold)."""
+
+
 class Access(StrEnum):
     OWNER = "owner"
     INVITED = "invited"
@@ -94,7 +98,7 @@ def page(
 ) -> list[Room]:
     """Up to ``limit`` rooms ``user_ref`` (invited by id or by ``email``) may see in the principal's tenant
     and API, oldest first, from ``offset`` on."""
-    if limit < 1:
+    if limit < 1 or offset >= MAX_OFFSET:
         return []
     params = {
         "tenant_id": principal.tenant_id,

@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, func, select
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.ports import Clock
+from omnimeet.domain.room_access import MAX_OFFSET
 from omnimeet.domain.rooms import EDITABLE_STREAM_FIELDS, FEATURE_LIVE_STREAMS, LiveStream, Room
 from omnimeet.domain.store import Row, Tx
 from omnimeet.domain.tenancy import Principal
@@ -47,7 +48,7 @@ class StreamService:
 
     def page(self, tx: Tx, room: Room, offset: int, limit: int) -> list[LiveStream]:
         """Up to ``limit`` of the room's streams, oldest first, from ``offset`` on."""
-        if limit < 1:
+        if limit < 1 or offset >= MAX_OFFSET:
             return []
         params = {"room_seq": room.seq, "limit": limit, "offset": max(0, offset)}
         return [LiveStream(*row) for row in tx.fetch_all(_PAGE, params)]

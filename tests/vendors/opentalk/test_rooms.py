@@ -350,6 +350,8 @@ async def test_list_pages_with_links(ot: httpx.AsyncClient) -> None:
     )
     beyond = await ot.get("/rooms", params={"per_page": 2, "page": 9})
     assert beyond.json() == []
+    far = await ot.get("/rooms", params={"per_page": 100, "page": 10**20})
+    assert (far.status_code, far.json()) == (200, [])
 
 
 @pytest.mark.parametrize("query", ["per_page=0", "per_page=101", "page=0", "page=x", "per_page=-1"])
