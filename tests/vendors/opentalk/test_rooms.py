@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from omnimeet.domain import tables
+from omnimeet.domain.assets import AssetService
 from omnimeet.domain.invite_codes import InviteCodeService
 from omnimeet.domain.rooms import Room
 from omnimeet.platform.web import PrefixDispatcher
@@ -440,6 +441,30 @@ async def test_delete_removes_the_room_its_event_invites_and_dial_in(
         assert tx.fetch_all(select(tables.SCHEDULED_EVENTS.c.seq)) == []
         assert tx.fetch_all(select(tables.INVITES.c.seq)) == []
     assert [r["created_by"] for r in (await ot_bob.get("/rooms")).json()] == [bob_id]
+
+
+def add_asset(app: PrefixDispatcher, room_id: str) -> str:
+    """A recording of the room (as the upload socket stores one); returns the asset's id."""
+    ctx = app.state.ctx
+    rooms = tables.ROOMS
+    asset_id = ctx.ids.uuid4()
+    with ctx.db.transaction() as tx:
+        row = tx.fetch_one(select(rooms.c.tenant_id).where(rooms.c.public_id == room_id))
+        assert row is not None
+        AssetService(ctx.clock).add(
+            tx, row[0], "opentalk", asset_id, b"webm", owner_ref=room_id, filename="r.webm", kind="recording"
+        )
+    return asset_id
+
+
+async def test_delete_removes_the_rooms_assets(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
+    room, kept_room = await create(ot), await create(ot)
+    gone, kept = add_asset(app, room["id"]), add_asset(app, kept_room["id"])
+    assert (await ot.delete(f"/rooms/{room['id']}")).status_code == 204
+    assets = tables.ASSETS
+    with app.state.ctx.db.transaction(write=False) as tx:
+        assert [row[0] for row in tx.fetch_all(select(assets.c.public_id))] == [kept]
+    assert gone != kept
 
 
 async def test_delete_refuses_a_bad_flag(ot: httpx.AsyncClient) -> None:
