@@ -202,6 +202,29 @@ def test_statements_are_compiled_once_per_shape(db: Database) -> None:
         assert len(db._compiled) == before + 2
 
 
+def test_in_list_parameters_expand_to_each_lists_length(db: Database) -> None:
+    by_ids = (
+        select(TENANTS.c.id)
+        .where(TENANTS.c.plan == bindparam("plan"), TENANTS.c.id.in_(bindparam("ids", expanding=True)))
+        .order_by(TENANTS.c.id)
+    )
+    with db.transaction() as tx:
+        for name in ("a", "b", "c"):
+            tx.insert(TENANTS, _tenant(name))
+        assert tx.fetch_all(by_ids, {"plan": "p", "ids": ["c", "a", "zzz"]}) == [("a",), ("c",)]
+        assert tx.fetch_all(by_ids, {"plan": "p", "ids": ["b"]}) == [("b",)]
+        assert tx.fetch_all(by_ids, {"plan": "p", "ids": []}) == []
+        assert tx.fetch_all(by_ids, {"plan": "other", "ids": ["a", "b"]}) == []
+
+
+def test_the_statement_cache_is_bounded(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("omnimeet.platform.db.COMPILED_CACHE_SIZE", 3)
+    with db.transaction() as tx:
+        for n in range(10):
+            tx.fetch_all(select(TENANTS.c.id).where(TENANTS.c.name == f"n{n}"))
+            assert len(db._compiled) <= 3
+
+
 def test_close_then_reuse(db: Database) -> None:
     with db.transaction() as tx:
         tx.insert(TENANTS, _tenant("a"))

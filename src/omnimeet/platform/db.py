@@ -28,6 +28,10 @@ from sqlalchemy.sql import Executable
 
 from omnimeet.domain.store import Params, Row
 
+EXPANDING = "<expanding>"
+"""The cached "text" of a statement with an ``IN`` list parameter: compile it with its values at each run."""
+COMPILED_CACHE_SIZE = 4096
+
 
 class Database:
     def __init__(
@@ -166,14 +170,31 @@ class Database:
     # --- statement compilation -----------------------------------------------------------------------
 
     def compiled(self, key: Any, build: Any = None) -> tuple[str, dict[str, Any]]:
-        """SQL text and default parameters of a statement, compiled once for this database's dialect."""
+        """SQL text and default parameters of a statement, compiled once for this database's dialect.
+
+        A statement with an expanding parameter (``IN`` a list) answers ``EXPANDING`` as its text: its SQL
+        depends on the list's length, so it is compiled with the values at each run. The cache is bounded:
+        statements built per call (rare) would otherwise pile up in it.
+        """
         hit = self._compiled.get(key)
         if hit is None:
             stmt = build() if build is not None else key
             comp = stmt.compile(dialect=self.engine.dialect)
-            hit = (str(comp), dict(comp.params))
+            if any(bind.expanding for bind in comp.binds.values()):
+                hit = (EXPANDING, {})
+            else:
+                hit = (str(comp), dict(comp.params))
+            if len(self._compiled) >= COMPILED_CACHE_SIZE:
+                self._compiled.clear()
             self._compiled[key] = hit
         return hit
+
+    def compiled_with(self, stmt: Any, params: Params) -> tuple[str, dict[str, Any]]:
+        """SQL text and parameters of a statement with expanding parameters, for these values."""
+        comp = stmt.params(dict(params)).compile(
+            dialect=self.engine.dialect, compile_kwargs={"render_postcompile": True}
+        )
+        return str(comp), dict(comp.params)
 
 
 class SqlTx:
@@ -187,6 +208,9 @@ class SqlTx:
 
     def _run(self, key: Any, params: Params | None, build: Any = None) -> Any:
         sql, defaults = self._db.compiled(key, build)
+        if sql is EXPANDING:
+            sql, defaults = self._db.compiled_with(build() if build is not None else key, params or {})
+            params = None
         if params:
             if defaults:
                 merged = dict(defaults)

@@ -31,7 +31,8 @@ from omnimeet.vendors.opentalk import (
 from omnimeet.vendors.opentalk.auth import API, OPEN, SECURITY_SCHEMES
 from omnimeet.vendors.opentalk.errors import (
     ErrorBody,
-    ValidationEntry,
+    ValidationErrorEntry,
+    error_responses,
     http_error_response,
     install_error_handlers,
     too_large_response,
@@ -124,17 +125,26 @@ def _well_known() -> APIRouter:
 
 
 def _add_error_schemas(app: FastAPI) -> None:
-    """Puts the error body's schemas into the document's components (routes name them by ``$ref``)."""
+    """Puts the error body's schemas into the document's components (routes name them by ``$ref``), and
+    replaces FastAPI's default 422 (``HTTPValidationError``, never sent here) by the controller's."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = generate()
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
-            for model in (ErrorBody, ValidationEntry):
+            for model in (ErrorBody, ValidationErrorEntry):
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schema.pop("$defs", None)
-                schemas[model.model_config.get("title") or model.__name__] = schema
+                schemas[model.__name__] = schema
+            controllers_422 = error_responses(422)[422]
+            for path_item in document.get("paths", {}).values():
+                for operation in path_item.values():
+                    responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
+                    if "HTTPValidationError" in str(responses.get("422", "")):
+                        responses["422"] = controllers_422
+            for name in ("HTTPValidationError", "ValidationError"):
+                schemas.pop(name, None)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -48,10 +48,8 @@ INVALID_ID_TOKEN = 'Bearer error="invalid_token", error_description="The provide
 SESSION_EXPIRED = 'Bearer error="invalid_request", error_description="The user session expired"'
 
 
-class ValidationEntry(BaseModel):
+class ValidationErrorEntry(BaseModel):
     """One invalid value: the field (None for the body as a whole), a machine code, a text."""
-
-    model_config = ConfigDict(title="ValidationErrorEntry")
 
     field: str | None = Field(default=None, description="The field the error is about; absent for the body.")
     code: str = Field(description="`invalid_url`, `invalid_email`, `invalid_length`, `out_of_range`, ...")
@@ -61,11 +59,9 @@ class ValidationEntry(BaseModel):
 class ErrorBody(BaseModel):
     """What the controller answers for every error (``errors`` only with ``validation_failed``)."""
 
-    model_config = ConfigDict(title="ErrorBody")
-
     code: str = Field(description="A machine-readable, snake_case error code.")
     message: str = Field(description="A human-readable text.")
-    errors: list[ValidationEntry] | None = Field(
+    errors: list[ValidationErrorEntry] | None = Field(
         default=None, description="With `validation_failed` only: every invalid value."
     )
 
