@@ -26,6 +26,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select
 from omnimeet.domain import tables
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.ports import Clock
+from omnimeet.domain.rooms import Room
 from omnimeet.domain.store import Row, Tx
 from omnimeet.domain.tenancy import Principal
 from omnimeet.domain.users import User
@@ -118,6 +119,7 @@ _EVENT = (
         or_(_E.c.room_seq.is_(None), _R.c.api == bindparam("api")),
     )
 )
+_ROOM = select(_R).where(_R.c.seq == bindparam("seq"))
 _USER_INVITE = select(_I).where(
     _I.c.event_seq == bindparam("event_seq"), _I.c.invitee_ref == bindparam("invitee_ref")
 )
@@ -169,6 +171,13 @@ class EventInviteService:
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, "event", id=public_id)
         return EventRef(*row)
+
+    def room_of(self, tx: Tx, event: EventRef) -> Room | None:
+        """The event's room."""
+        if event.room_seq is None:
+            return None
+        row = tx.fetch_one(_ROOM, {"seq": event.room_seq})
+        return Room.from_row(row) if row is not None else None
 
     def relation(self, tx: Tx, event: EventRef, user: User) -> Relation:
         """The event's creator, an invitee (by id, or by their e-mail address), or neither."""

@@ -356,3 +356,25 @@ async def test_events_created_through_the_api_show_invitations_favourites_and_fo
     assert (seen["invite_status"], seen["is_favorite"]) == ("accepted", True)
     assert seen["shared_folder"] == {"read": folder["read"]}
     assert (await ot.get(f"/events/{event_id}")).json()["shared_folder"] == folder
+
+
+async def test_an_external_address_gives_the_room_a_guest_code(
+    app: PrefixDispatcher, ot: httpx.AsyncClient
+) -> None:
+    created = await ot.post(
+        "/events",
+        json={"title": "Sometime", "description": "", "is_time_independent": True, "is_adhoc": False},
+    )
+    event_id, room_id = created.json()["id"], created.json()["room"]["id"]
+    user(app, "bob")
+    assert_empty(await invite(ot, event_id, email="bob@example.com"), 201)
+    assert (await ot.get(f"/rooms/{room_id}/invites")).json() == []
+    assert_empty(await invite(ot, event_id, email="dave@example.org"), 201)
+    assert_empty(await invite(ot, event_id, email="dave@example.org"), 204)
+    codes = (await ot.get(f"/rooms/{room_id}/invites")).json()
+    assert [(code["room_id"], code["active"], code["expiration"]) for code in codes] == [
+        (room_id, True, None)
+    ]
+    assert codes[0]["created_by"]["id"] == user(app, "alice").public_id
+    verified = await ot.post("/invite/verify", json={"invite_code": codes[0]["invite_code"]})
+    assert verified.json()["room_id"] == room_id

@@ -3,7 +3,8 @@ change roles, withdraw; the invitee accepts or declines; the user's count of una
 
 - ``POST /events/{id}/invites``: 201 when invited, 204 when nothing changed (already invited, or the
   event's creator, who is invited implicitly). An address of a registered user of the tenant invites that
-  user; any other address gets an e-mail invitation. An unknown user id is 404.
+  user; any other address gets an e-mail invitation and the event's room a new invite code (no expiry) for
+  that guest, as the controller does for external addresses. An unknown user id is 404.
 - Only the creator manages invitations (403 for others); the creator and the invitees list them.
 - ``GET /events/{id}/invites``: page-paginated (``Link``), users then addresses (each newest
   first, as the controller orders them), ``status`` filters.
@@ -20,6 +21,7 @@ from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from omnimeet.domain.event_invites import EventInviteService, InviteStatus, Relation
+from omnimeet.domain.invite_codes import InviteCodeService
 from omnimeet.domain.users import UserService
 from omnimeet.platform.context import AppContext
 from omnimeet.vendors.opentalk.auth import SECURED, Caller, require_user
@@ -54,6 +56,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     router = APIRouter(tags=["event_invites"])
     service = EventInviteService(ctx.clock)
     users = UserService(ctx.clock, ctx.ids)
+    codes = InviteCodeService(ctx.clock, ctx.ids)
     caller = Depends(require_user(ctx))
 
     @router.post(
@@ -98,6 +101,11 @@ def build_router(ctx: AppContext) -> APIRouter:
                 created = service.invite_email(
                     tx, who.principal, event, inviter, body.email, ROLE_FROM_WIRE[role]
                 )
+                if created and service.user_by_email(tx, who.principal, body.email) is None:
+                    # Someone without an account joins as a guest: the controller gives the room a code.
+                    room = service.room_of(tx, event)
+                    if room is not None:
+                        codes.create(tx, room, inviter, None)
         return _empty(201 if created else NO_CONTENT)
 
     @router.get(
