@@ -408,6 +408,70 @@ def test_a_moderator_kicks_and_bans(app: PrefixDispatcher) -> None:
         assert client.post(f"/opentalk/v1/rooms/{room_id}/start", json={}, headers=auth).status_code == 200
 
 
+def test_the_waiting_room(app: PrefixDispatcher) -> None:
+    _freeze(app)
+    room_id = make_room(app, waiting_room=True)
+    auth = {"Authorization": f"Bearer {token('alice')}"}
+    with TestClient(app, base_url=ROOT) as client:
+        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
+            "invite_code"
+        ]
+        guest_ticket = client.post(
+            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
+        ).json()["ticket"]
+        owner_ticket = _start(client, room_id)["ticket"]
+        with (
+            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner,
+            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{guest_ticket}"]) as guest,
+        ):
+            owner_id = _join(owner)["payload"]["id"]
+            waiting = _join(guest, "Gus")
+            assert waiting["namespace"] == "moderation"
+            assert waiting["payload"] == {"message": "in_waiting_room"}
+            heard = json.loads(owner.receive_text())["payload"]
+            guest_id = heard["id"]
+            assert heard == {
+                "message": "joined_waiting_room",
+                "id": guest_id,
+                "control": {"display_name": "Gus", "avatar_url": None, "role": "guest"},
+            }
+            assert [p["id"] for p in _present(client, room_id)] == [owner_id]
+            enter = {"namespace": "control", "payload": {"action": "enter_room"}}
+            guest.send_text(json.dumps(enter))
+            assert json.loads(guest.receive_text())["payload"] == {
+                "error": "not_accepted_or_not_in_waiting_room"
+            }
+            owner.send_text(
+                json.dumps({"namespace": "moderation", "payload": {"action": "accept", "target": guest_id}})
+            )
+            assert json.loads(guest.receive_text())["payload"] == {"message": "accepted"}
+            guest.send_text(json.dumps(enter))
+            success = json.loads(guest.receive_text())["payload"]
+            assert (success["message"], success["id"], success["display_name"]) == (
+                "join_success",
+                guest_id,
+                "Gus",
+            )
+            assert json.loads(owner.receive_text())["payload"]["message"] == "joined"
+            assert sorted(p["id"] for p in _present(client, room_id)) == sorted([owner_id, guest_id])
+
+
+def test_phone_callers_wait_in_the_sip_lobby(app: PrefixDispatcher) -> None:
+    _freeze(app)
+    room_id = make_room(app)
+    auth = {"Authorization": f"Bearer {token('alice')}"}
+    with TestClient(app, base_url=ROOT) as client:
+        sip = client.put(f"/opentalk/v1/rooms/{room_id}/sip", json={"lobby": True}, headers=auth).json()
+        ticket = client.post(
+            "/opentalk/v1/services/call_in/start",
+            json={"id": sip["sip_id"], "pin": sip["password"]},
+            headers={"Authorization": f"Bearer {token('gateway')}"},
+        ).json()["ticket"]
+        with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{ticket}"]) as ws:
+            assert _join(ws)["payload"] == {"message": "in_waiting_room"}
+            assert _present(client, room_id) == []
+
+
 # --- WebSocket, live server ----------------------------------------------------------------------
 
 

@@ -29,6 +29,8 @@ class Holder:
     display_name: str
     avatar_url: str | None
     is_room_owner: bool
+    waits: bool = False
+    """Whether they enter through the waiting room (the room's, or a phone caller's lobby)."""
 
     @property
     def role(self) -> str:

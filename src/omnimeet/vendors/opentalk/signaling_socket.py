@@ -16,6 +16,11 @@ sends them:
   ``{id, control: {display_name, role, avatar_url, participation_kind, hand_is_up, joined_at, left_at,
   hand_updated_at, is_room_owner}}``);
 - the others in the room (on this server) get ``joined`` (``{id, control}``) and, when it closes, ``left``;
+- in a room with the waiting room on (and for phone callers when the SIP config has ``lobby``), everyone
+  but the room's creator is first answered ``in_waiting_room`` (namespace ``moderation``; the others hear
+  ``joined_waiting_room``); a moderator's ``{"action": "accept", "target": id}`` sends them ``accepted``,
+  and their ``{"namespace": "control", "payload": {"action": "enter_room"}}`` then joins them as above
+  (before that: the error ``not_accepted_or_not_in_waiting_room``);
 - a moderator may open breakout rooms (``{"namespace": "breakout", "payload": {"action": "start", "rooms":
   [{"name": ...}]}}``; everyone hears ``started`` with the rooms' ids) and close them (``stop`` ->
   ``stopped``); others get the error ``insufficient_permissions``. Starts may then name a breakout room;
@@ -35,6 +40,7 @@ from typing import Any
 from fastapi import APIRouter, Header, WebSocket, WebSocketDisconnect
 from starlette.responses import Response
 
+from omnimeet.domain.dial_ins import DialInService
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.join_tickets import HolderKind, JoinTicketService
 from omnimeet.domain.meeting_records import Participant, RoomKey, active_session, find_room
@@ -65,6 +71,10 @@ def build_router(ctx: AppContext) -> APIRouter:
     users = UserService(ctx.clock, ctx.ids)
     meetings: MeetingService = meeting_services(ctx).meetings
     present = Rooms()
+    waiting = Rooms()
+    accepted: set[str] = set()
+    """Participants a moderator let out of the waiting room (until they enter)."""
+    dial_ins = DialInService(ctx.clock, ctx.ids)
 
     @router.get(
         "/signaling",
@@ -104,10 +114,12 @@ def build_router(ctx: AppContext) -> APIRouter:
             user = None
             if ticket.user_ref is not None:
                 user = users.find(tx, guest_principal(room, ticket.ticket), ticket.user_ref)
+            dial_in = dial_ins.of_room(tx, room.seq) if kind is HolderKind.DIAL_IN else None
         if user is not None:
             name, avatar = display_name(user) or name, avatar_url(user)
         owner = ticket.user_ref is not None and room.owner_id == ticket.user_ref
-        return Holder(ticket, kind, name, avatar, owner)
+        waits = not owner and (room.waiting_room or (dial_in is not None and dial_in.lobby))
+        return Holder(ticket, kind, name, avatar, owner, waits)
 
     def join(holder: Holder, name: str) -> tuple[Participant, list[Participant]]:
         room = RoomKey(API, holder.ticket.room_id)
@@ -163,6 +175,21 @@ def build_router(ctx: AppContext) -> APIRouter:
         data = {"message": "joined", "id": participant_id, "control": control_data(me)}
         await broadcast(room_id, participant_id, message(now, "control", data))
 
+    async def wait(holder: Holder, payload: dict[str, Any], websocket: WebSocket, now: int) -> None:
+        """Puts the participant into the waiting room; the moderators present hear of it."""
+        waiting.add(holder, websocket)
+        await websocket.send_text(message(now, "moderation", {"message": "in_waiting_room"}))
+        wanted = payload.get("display_name")
+        name = wanted.strip() if isinstance(wanted, str) and wanted.strip() else holder.display_name
+        news = {
+            "message": "joined_waiting_room",
+            "id": holder.ticket.participant_ref,
+            "control": {"display_name": name, "avatar_url": holder.avatar_url, "role": holder.role},
+        }
+        await broadcast(
+            holder.ticket.room_id, holder.ticket.participant_ref, message(now, "moderation", news)
+        )
+
     async def breakout(holder: Holder, payload: dict[str, Any], websocket: WebSocket, now: int) -> None:
         """A moderator opens (``start``) or closes (``stop``) the session's breakout rooms; all hear of it."""
         action = payload.get("action")
@@ -197,6 +224,12 @@ def build_router(ctx: AppContext) -> APIRouter:
         """A moderator kicks or bans a participant present on this server."""
         action, target = payload.get("action"), payload.get("target")
         room_id = holder.ticket.room_id
+        if action == "accept" and holder.role == "moderator" and isinstance(target, str):
+            in_waiting = waiting.get(room_id, target)
+            if in_waiting is not None:
+                accepted.add(target)
+                await in_waiting[0].send_text(message(now, "moderation", {"message": "accepted"}))
+                return
         found = present.get(room_id, target) if isinstance(target, str) else None
         if holder.role != "moderator":
             error: str | None = "insufficient_permissions"
@@ -241,7 +274,8 @@ def build_router(ctx: AppContext) -> APIRouter:
             return
         await websocket.accept(subprotocol=protocol)
         room_id, participant_id = holder.ticket.room_id, holder.ticket.participant_ref
-        joined = False
+        stage = "connected"  # then "waiting" (in the waiting room) or "joined" (in the session)
+        pending: dict[str, Any] = {}
         try:
             while True:
                 text = await websocket.receive_text()
@@ -253,23 +287,39 @@ def build_router(ctx: AppContext) -> APIRouter:
                     continue
                 payload = incoming.get("payload") if isinstance(incoming, dict) else None
                 namespace = incoming.get("namespace") if isinstance(incoming, dict) else None
+                action = payload.get("action") if isinstance(payload, dict) else None
                 if not isinstance(payload, dict):
                     await websocket.send_text(message(now, "error", {"error": "invalid_json"}))
-                elif namespace == "breakout" and joined:
+                elif namespace == "breakout" and stage == "joined":
                     await breakout(holder, payload, websocket, now)
-                elif namespace == "moderation" and joined:
+                elif namespace == "moderation" and stage == "joined":
                     await moderate(holder, payload, websocket, now)
-                elif namespace != "control" or payload.get("action") != "join":
+                elif namespace != "control" or action not in ("join", "enter_room"):
                     await websocket.send_text(message(now, "error", {"error": "invalid_namespace"}))
-                elif joined:
+                elif action == "join" and stage != "connected":
                     await websocket.send_text(message(now, "control", {"error": "already_joined"}))
-                else:
+                elif action == "join" and holder.waits:
+                    pending, stage = payload, "waiting"
+                    await wait(holder, payload, websocket, now)
+                elif action == "join":
                     await enter(holder, payload, websocket, now)
-                    joined = True
+                    stage = "joined"
+                elif stage == "waiting" and participant_id in accepted:
+                    waiting.remove(room_id, participant_id, websocket)
+                    accepted.discard(participant_id)
+                    await enter(holder, pending, websocket, now)
+                    stage = "joined"
+                else:
+                    error = {"error": "not_accepted_or_not_in_waiting_room"}
+                    await websocket.send_text(message(now, "control", error))
         except WebSocketDisconnect:
             pass
         finally:
-            if joined and present.remove(room_id, participant_id, websocket):
+            if stage == "waiting" and waiting.remove(room_id, participant_id, websocket):
+                accepted.discard(participant_id)
+                gone = {"message": "left_waiting_room", "id": participant_id}
+                await broadcast(room_id, participant_id, message(ctx.clock.now_ms(), "moderation", gone))
+            if stage == "joined" and present.remove(room_id, participant_id, websocket):
                 leave(holder)
                 left = {"message": "left", "id": participant_id, "reason": "quit"}
                 await broadcast(room_id, participant_id, message(ctx.clock.now_ms(), "control", left))
