@@ -79,6 +79,11 @@ _RESUMED = (
 )
 
 
+def _is_token(value: str) -> bool:
+    """Whether ``value`` can be one of ours (letters and digits only; anything else is not looked up)."""
+    return 0 < len(value) <= 128 and value.isascii() and value.isalnum()
+
+
 def _ticket(row: Row) -> tuple[JoinTicket, Room]:
     ticket = JoinTicket(*row[:_WIDTH])
     room = Room.from_row(row[_WIDTH:])
@@ -102,7 +107,7 @@ class JoinTicketService:
     ) -> JoinTicket:
         """A fresh ticket for ``room``; with a valid ``resumption`` token, for the same participant."""
         participant_ref: str | None = None
-        if resumption:
+        if resumption and _is_token(resumption):
             row = tx.fetch_one(_RESUMED, {"room_seq": room.seq, "resumption": resumption})
             if row is not None and row[1] == user_ref and row[2] == kind.value:
                 participant_ref = str(row[0])
@@ -131,6 +136,8 @@ class JoinTicketService:
 
     def redeem(self, tx: Tx, api: str, ticket: str) -> tuple[JoinTicket, Room] | None:
         """The ticket, now used, and its room; None when it is unknown, used already or expired."""
+        if not _is_token(ticket):
+            return None
         row = tx.fetch_one(_BY_TICKET, {"api": api, "ticket": ticket})
         if row is None:
             return None

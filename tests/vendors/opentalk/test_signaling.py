@@ -18,6 +18,7 @@ from omnimeet.platform.web import PrefixDispatcher
 from omnimeet.testing.plugin import OmnimeetServer
 from tests.vendors.opentalk.access_support import make_room, user
 from tests.vendors.opentalk.support import (
+    BAD_REQUEST,
     FORBIDDEN,
     NOT_FOUND,
     NOW,
@@ -94,6 +95,9 @@ async def test_start_refusals(
     assert_error(breakout, 400, NO_BREAKOUT)
     # The creator needs no password.
     assert (await ot.post(f"/rooms/{room_id}/start", json={})).status_code == 200
+    assert_error(await ot.post("/rooms/not-a-room/start", json={}), 400, BAD_REQUEST)
+    odd = await ot.post(f"/rooms/{room_id}/start", json={"resumption": "not\u0000ours"})
+    assert TOKEN.match(odd.json()["resumption"])
 
 
 @pytest.mark.anyio
@@ -156,7 +160,7 @@ def test_the_socket_joins_the_live_session_until_it_closes(app: PrefixDispatcher
         ticket = _start(client, room_id)["ticket"]
         with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{ticket}"]) as ws:
             assert ws.accepted_subprotocol == PROTOCOL
-            success = _join(ws, "Alice at home")
+            success = _join(ws, "  Alice at home\u0000 ")
             assert success["namespace"] == "control"
             assert success["timestamp"] == "2026-12-01T09:00:00Z"
             payload = success["payload"]
@@ -243,7 +247,7 @@ def test_refused_tickets_are_http_errors(app: PrefixDispatcher) -> None:
             pass
         expired = _start(client, room_id)["ticket"]
         app.state.ctx.clock.set(NOW + TICKET_TTL_MS)
-        for ticket in (used, expired, "x" * 64):
+        for ticket in (used, expired, "x" * 64, "no/such+ticket"):
             with (
                 pytest.raises(WebSocketDenialResponse) as denied,
                 client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{ticket}"]),

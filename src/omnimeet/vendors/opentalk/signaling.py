@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path
 from starlette.responses import JSONResponse, Response
@@ -84,9 +85,9 @@ def build_router(ctx: AppContext) -> APIRouter:
             e403="The user may not enter the room, or is banned from it (`banned_from_room`).",
         ),
     )
-    async def start(body: RoomStart, room_id: str = RoomIdPath, caller: Caller = caller_of) -> Response:
+    async def start(body: RoomStart, room_id: UUID = RoomIdPath, caller: Caller = caller_of) -> Response:
         with ctx.db.transaction() as tx:
-            room = readable_room(tx, rooms, caller, room_id)
+            room = readable_room(tx, rooms, caller, str(room_id))
             signaling_session.check(tx, room, body.breakout_room, caller.user.public_id)
             ticket = tickets.issue(
                 tx, room, HolderKind.USER, caller.user.public_id, body.breakout_room, body.resumption

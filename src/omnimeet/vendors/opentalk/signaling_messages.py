@@ -82,6 +82,17 @@ def parse_protocols(header: str | None) -> tuple[str | None, str | None]:
     return protocol, ticket
 
 
+NAME_LENGTH = 255
+
+
+def chosen_name(wanted: Any) -> str | None:
+    """The display name a ``join`` asks for (trimmed, at most 255 characters, no NUL), or None."""
+    if not isinstance(wanted, str):
+        return None
+    name = wanted.replace("\x00", "").strip()[:NAME_LENGTH].strip()
+    return name or None
+
+
 def message(now_ms: int, namespace: str, payload: dict[str, Any]) -> str:
     return json.dumps({"namespace": namespace, "timestamp": timestamp(now_ms), "payload": payload})
 

@@ -58,6 +58,7 @@ from omnimeet.vendors.opentalk.signaling_messages import (
     KINDS,
     Holder,
     Rooms,
+    chosen_name,
     control_data,
     join_success,
     message,
@@ -165,7 +166,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     async def enter(holder: Holder, payload: dict[str, Any], websocket: WebSocket, now: int) -> None:
         wanted = payload.get("display_name")
-        name = wanted.strip() if isinstance(wanted, str) and wanted.strip() else holder.display_name
+        name = chosen_name(wanted) or holder.display_name
         me, others = join(holder, name)
         room_id, participant_id = holder.ticket.room_id, holder.ticket.participant_ref
         replaced = present.add(holder, websocket)
@@ -180,7 +181,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         waiting.add(holder, websocket)
         await websocket.send_text(message(now, "moderation", {"message": "in_waiting_room"}))
         wanted = payload.get("display_name")
-        name = wanted.strip() if isinstance(wanted, str) and wanted.strip() else holder.display_name
+        name = chosen_name(wanted) or holder.display_name
         news = {
             "message": "joined_waiting_room",
             "id": holder.ticket.participant_ref,
