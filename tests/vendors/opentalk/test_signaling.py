@@ -101,6 +101,21 @@ async def test_start_refusals(
 
 
 @pytest.mark.anyio
+async def test_users_invited_to_the_rooms_event_may_start(
+    ot: httpx.AsyncClient, ot_bob: httpx.AsyncClient
+) -> None:
+    event = await ot.post("/events", json={"title": "Retro", "description": "", "is_time_independent": True})
+    assert event.status_code == 201, event.text
+    room_id = event.json()["room"]["id"]
+    assert_error(await ot_bob.post(f"/rooms/{room_id}/start", json={}), 403, FORBIDDEN)
+    bob = (await ot_bob.get("/users/me")).json()["id"]
+    assert (await ot.post(f"/events/{event.json()['id']}/invites", json={"invitee": bob})).status_code == 201
+    started = await ot_bob.post(f"/rooms/{room_id}/start", json={})
+    assert started.status_code == 200
+    assert TOKEN.match(started.json()["ticket"])
+
+
+@pytest.mark.anyio
 async def test_start_invited(app: PrefixDispatcher, ot: httpx.AsyncClient, ot_for: Any) -> None:
     guest: httpx.AsyncClient = ot_for(app, bearer=None)
     room_id, locked_id = make_room(app), make_room(app, password="pw")
