@@ -222,7 +222,7 @@ async def test_control_plane_refuses_unknown_rooms_and_bad_content(
         f"{CONTROL_ROOMS}/{room['id']}/assets", json={"filename": "a", "content_base64": "%%%"}
     )
     assert response.status_code == 400
-    assert response.json() == {"error": "bad_request", "message": "content_base64 is not base64."}
+    assert response.json() == {"error": "invalid_request", "message": "content_base64 is not base64."}
     response = await control.post(
         f"/_omnimeet/vendors/nope/rooms/{room['id']}/assets", json={"filename": "a"}
     )

@@ -68,7 +68,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         try:
             data = base64.b64decode(body.content_base64, validate=True)
         except (binascii.Error, ValueError):
-            raise ControlError(400, "bad_request", "content_base64 is not base64.") from None
+            raise ControlError(400, "invalid_request", "content_base64 is not base64.") from None
         with ctx.db.transaction() as tx:
             room, asset = room_assets.add_to_room(
                 tx,
