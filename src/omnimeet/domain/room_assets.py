@@ -132,6 +132,10 @@ _USER_PAGES = {
 }
 
 
+_MAX_OFFSET = 2**62
+"""Offsets beyond this (a page far past any end) read nothing: the databases' integers stop at 2**63."""
+
+
 def _count(row: Row | None) -> int:
     return int(row[0]) if row is not None else 0
 
@@ -161,7 +165,11 @@ class RoomAssetService:
         """A page of the room's assets, oldest first (their bytes not read)."""
         self.access(tx, principal, room_ref, user_ref)
         params = {"tenant_id": principal.tenant_id, "api": principal.api, "room_ref": room_ref}
-        rows = tx.fetch_all(_ROOM_PAGE, {**params, "limit": limit, "offset": offset})
+        rows = (
+            []
+            if offset > _MAX_OFFSET
+            else tx.fetch_all(_ROOM_PAGE, {**params, "limit": limit, "offset": offset})
+        )
         return AssetPage([Asset.from_row(row) for row in rows], _count(tx.fetch_one(_ROOM_COUNT, params)))
 
     def get(self, tx: Tx, principal: Principal, room_ref: str, user_ref: str, public_id: str) -> Asset:
@@ -190,7 +198,8 @@ class RoomAssetService:
         """A page of the assets of the rooms ``user_ref`` owns, in the order asked for (ties: oldest first
         ascending, newest first descending), with each room's id and its scheduled event's."""
         params = {"tenant_id": principal.tenant_id, "api": principal.api, "user_ref": user_ref}
-        rows = tx.fetch_all(_USER_PAGES[(sort, descending)], {**params, "limit": limit, "offset": offset})
+        page = {**params, "limit": limit, "offset": offset}
+        rows = [] if offset > _MAX_OFFSET else tx.fetch_all(_USER_PAGES[(sort, descending)], page)
         items = [OwnedAsset(Asset.from_row(row[:_WIDTH]), row[_WIDTH], row[_WIDTH + 1]) for row in rows]
         return OwnedAssetPage(items, _count(tx.fetch_one(_USER_COUNT, params)))
 

@@ -227,3 +227,14 @@ async def test_control_plane_refuses_unknown_rooms_and_bad_content(
         f"/_omnimeet/vendors/nope/rooms/{room['id']}/assets", json={"filename": "a"}
     )
     assert (response.status_code, response.json()["error"]) == (404, "not_found")
+
+
+async def test_pages_far_beyond_the_end_are_empty(ot: httpx.AsyncClient, control: httpx.AsyncClient) -> None:
+    room = await create_room(ot)
+    asset = await add_asset(control, room["id"], b"abc")
+    for page in (2, 10**12, 2**63 - 1):
+        response = await ot.get(f"/rooms/{room['id']}/assets", params={"page": page})
+        assert (response.status_code, response.json()) == (200, []), page
+        response = await ot.get("/users/me/assets", params={"page": page})
+        assert (response.status_code, response.json()) == (200, {"owned_assets": []}), page
+    assert (await ot.get(f"/rooms/{room['id']}/assets")).json() == [resource(asset)]
