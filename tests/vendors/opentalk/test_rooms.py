@@ -1,5 +1,5 @@
-"""OpenTalk rooms over HTTP: list with page links, create, get, patch, delete, the room's event; who may do
-what (owner, invitee of the room's event, anyone else)."""
+"""OpenTalk rooms over HTTP: list with page links, create, get, patch, delete; who may do what (owner,
+invitee of the room's event, anyone else)."""
 
 from __future__ import annotations
 
@@ -10,116 +10,30 @@ import pytest
 from sqlalchemy import select
 
 from omnimeet.domain import tables
-from omnimeet.domain.assets import AssetService
-from omnimeet.domain.invite_codes import InviteCodeService
-from omnimeet.domain.rooms import Room
 from omnimeet.platform.web import PrefixDispatcher
-from omnimeet.vendors.opentalk.guest_auth import INVALID_INVITE
 from tests.vendors.opentalk.conftest import MakeClient
+from tests.vendors.opentalk.room_support import (
+    INVALID_JSON,
+    UNKNOWN,
+    add_asset,
+    create,
+    dial_in_of,
+    hold_event,
+    invite,
+    user_id,
+    validation,
+)
 from tests.vendors.opentalk.support import (
     BAD_REQUEST,
     BASE_URL,
     FORBIDDEN,
-    NOT_FOUND,
-    NOW,
     NOW_ISO,
     assert_error,
     assert_unauthorized,
-    error,
     token,
 )
 
 pytestmark = pytest.mark.anyio
-
-UNKNOWN = "00000000-0000-4000-8000-000000000000"
-INVALID_JSON = error("invalid_json", "Payload is not valid json")
-
-
-def validation(*entries: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "code": "validation_failed",
-        "message": "Some provided values are invalid",
-        "errors": list(entries),
-    }
-
-
-async def create(client: httpx.AsyncClient, **body: Any) -> dict[str, Any]:
-    response = await client.post("/rooms", json={"password": None, "enable_sip": False, **body})
-    assert response.status_code == 201, response.text
-    room: dict[str, Any] = response.json()
-    return room
-
-
-async def user_id(client: httpx.AsyncClient) -> str:
-    """The caller's user id (the ``created_by`` of a room they create)."""
-    return str((await create(client))["created_by"])
-
-
-def hold_event(app: PrefixDispatcher, room_id: str, title: str = "Planning", *, adhoc: bool = False) -> str:
-    """Puts an event into the room (as creating an event does); returns the event's id."""
-    ctx = app.state.ctx
-    event_id = ctx.ids.uuid4()
-    rooms = tables.ROOMS
-    with ctx.db.transaction() as tx:
-        row = tx.fetch_one(select(rooms.c.seq, rooms.c.tenant_id).where(rooms.c.public_id == room_id))
-        assert row is not None
-        tx.insert(
-            tables.SCHEDULED_EVENTS,
-            {
-                "tenant_id": row[1],
-                "room_seq": row[0],
-                "public_id": event_id,
-                "title": title,
-                "is_all_day": False,
-                "status": "ok",
-                "created_at_ms": NOW,
-                "updated_at_ms": NOW,
-                "settings": "{}",
-                "is_adhoc": adhoc,
-                "is_time_independent": True,
-            },
-        )
-    return event_id
-
-
-def invite(
-    app: PrefixDispatcher,
-    event_id: str,
-    invitee: str | None,
-    status: str = "pending",
-    email: str | None = None,
-) -> None:
-    """Invites a user to the event (as the event invite API does)."""
-    ctx = app.state.ctx
-    events = tables.SCHEDULED_EVENTS
-    with ctx.db.transaction() as tx:
-        row = tx.fetch_one(select(events.c.seq, events.c.tenant_id).where(events.c.public_id == event_id))
-        assert row is not None
-        tx.insert(
-            tables.INVITES,
-            {
-                "tenant_id": row[1],
-                "event_seq": row[0],
-                "invitee_ref": invitee,
-                "email": email,
-                "role": "participant",
-                "status": status,
-                "created_at_ms": NOW,
-                "updated_at_ms": NOW,
-            },
-        )
-
-
-def dial_in_of(app: PrefixDispatcher, room_id: str) -> tuple[str, str, bool] | None:
-    rooms, dial_ins = tables.ROOMS, tables.ROOM_DIAL_INS
-    stmt = (
-        select(dial_ins.c.dial_in_id, dial_ins.c.pin, dial_ins.c.lobby)
-        .select_from(dial_ins.join(rooms, rooms.c.seq == dial_ins.c.room_seq))
-        .where(rooms.c.public_id == room_id)
-    )
-    with app.state.ctx.db.transaction(write=False) as tx:
-        row = tx.fetch_one(stmt)
-    return None if row is None else (str(row[0]), str(row[1]), bool(row[2]))
 
 
 # --- create -----------------------------------------------------------------------------------------------
@@ -443,20 +357,6 @@ async def test_delete_removes_the_room_its_event_invites_and_dial_in(
     assert [r["created_by"] for r in (await ot_bob.get("/rooms")).json()] == [bob_id]
 
 
-def add_asset(app: PrefixDispatcher, room_id: str) -> str:
-    """A recording of the room (as the upload socket stores one); returns the asset's id."""
-    ctx = app.state.ctx
-    rooms = tables.ROOMS
-    asset_id = ctx.ids.uuid4()
-    with ctx.db.transaction() as tx:
-        row = tx.fetch_one(select(rooms.c.tenant_id).where(rooms.c.public_id == room_id))
-        assert row is not None
-        AssetService(ctx.clock).add(
-            tx, row[0], "opentalk", asset_id, b"webm", owner_ref=room_id, filename="r.webm", kind="recording"
-        )
-    return asset_id
-
-
 async def test_delete_removes_the_rooms_assets(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
     room, kept_room = await create(ot), await create(ot)
     gone, kept = add_asset(app, room["id"]), add_asset(app, kept_room["id"])
@@ -484,139 +384,3 @@ async def test_delete_of_someone_elses_room_is_forbidden(
 
 async def test_delete_of_an_unknown_room_is_forbidden(ot: httpx.AsyncClient) -> None:
     assert_error(await ot.delete(f"/rooms/{UNKNOWN}"), 403, FORBIDDEN)
-
-
-# --- the room's event ---------------------------------------------------------------------------------------
-
-
-async def test_event_of_a_room_summarises_it(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
-    room = await create(ot, password="pw")
-    event_id = hold_event(app, room["id"], "Weekly sync", adhoc=True)
-    response = await ot.get(f"/rooms/{room['id']}/event")
-    assert (response.status_code, response.headers["content-type"]) == (200, "application/json")
-    assert response.json() == {
-        "id": event_id,
-        "room_id": room["id"],
-        "title": "Weekly sync",
-        "is_adhoc": True,
-        "e2e_encryption": False,
-        "password_required": True,
-    }
-
-
-async def test_an_invitee_reads_the_rooms_event(
-    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_bob: httpx.AsyncClient
-) -> None:
-    room = await create(ot)
-    event_id = hold_event(app, room["id"])
-    invite(app, event_id, await user_id(ot_bob))
-    response = await ot_bob.get(f"/rooms/{room['id']}/event")
-    assert response.json() == {
-        "id": event_id,
-        "room_id": room["id"],
-        "title": "Planning",
-        "is_adhoc": False,
-        "e2e_encryption": False,
-        "password_required": False,
-    }
-
-
-async def test_a_room_without_an_event_has_none(ot: httpx.AsyncClient) -> None:
-    room = await create(ot)
-    assert_error(await ot.get(f"/rooms/{room['id']}/event"), 404, NOT_FOUND)
-    assert_error(await ot.get(f"/rooms/{UNKNOWN}/event"), 403, FORBIDDEN)
-    assert_error(await ot.get("/rooms/nope/event"), 400, BAD_REQUEST)
-
-
-def invite_code(app: PrefixDispatcher, room_id: str, *, expires_at_ms: int | None = None) -> str:
-    """An invite code of the room (as POST /rooms/{id}/invites makes)."""
-    ctx = app.state.ctx
-    rooms = tables.ROOMS
-    with ctx.db.transaction() as tx:
-        row = tx.fetch_one(select(rooms).where(rooms.c.public_id == room_id))
-        assert row is not None
-        room = Room.from_row(row)
-        code = InviteCodeService(ctx.clock, ctx.ids).create(tx, room, room.owner_id or "", expires_at_ms)
-    return code.code
-
-
-async def test_a_guest_with_an_invite_code_reads_the_event(
-    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_for: MakeClient
-) -> None:
-    room = await create(ot, password="pw")
-    event_id = hold_event(app, room["id"], "Town hall")
-    guest = ot_for(app, bearer=None)
-    code = invite_code(app, room["id"])
-    for header in (f"InviteCode {code}", f"Bearer {code}"):
-        response = await guest.get(f"/rooms/{room['id']}/event", headers={"Authorization": header})
-        assert (response.status_code, response.json()) == (
-            200,
-            {
-                "id": event_id,
-                "room_id": room["id"],
-                "title": "Town hall",
-                "is_adhoc": False,
-                "e2e_encryption": False,
-                "password_required": True,
-            },
-        )
-
-
-async def test_a_guest_sees_only_the_codes_room(
-    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_for: MakeClient
-) -> None:
-    room, other = await create(ot), await create(ot)
-    hold_event(app, room["id"])
-    hold_event(app, other["id"])
-    guest = ot_for(app, bearer=None)
-    headers = {"Authorization": f"InviteCode {invite_code(app, room['id'])}"}
-    assert_error(await guest.get(f"/rooms/{other['id']}/event", headers=headers), 403, FORBIDDEN)
-    assert_unauthorized(await guest.get(f"/rooms/{room['id']}", headers=headers))
-
-
-async def test_an_unknown_invite_code_is_refused(
-    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_for: MakeClient
-) -> None:
-    room = await create(ot)
-    hold_event(app, room["id"])
-    guest = ot_for(app, bearer=None)
-    response = await guest.get(
-        f"/rooms/{room['id']}/event", headers={"Authorization": f"InviteCode {UNKNOWN}"}
-    )
-    assert_unauthorized(response, INVALID_INVITE)
-
-
-async def test_through_the_event_api(
-    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_bob: httpx.AsyncClient
-) -> None:
-    """An event made through POST /events has its room; inviting Bob lets him list and read it; deleting the
-    room deletes the event."""
-    bob_id = await user_id(ot_bob)
-    created = await ot.post(
-        "/events",
-        json={"title": "Sometime", "description": "", "is_time_independent": True, "is_adhoc": True},
-    )
-    assert created.status_code == 201
-    event = created.json()
-    room_id = event["room"]["id"]
-    room = (await ot.get(f"/rooms/{room_id}")).json()
-    assert (room["id"], room["password"], room["waiting_room"]) == (room_id, None, False)
-    assert_error(await ot_bob.get(f"/rooms/{room_id}/event"), 403, FORBIDDEN)
-    assert (await ot.post(f"/events/{event['id']}/invites", json={"invitee": bob_id})).status_code == 201
-    assert [r["id"] for r in (await ot_bob.get("/rooms")).json()][1:] == [room_id]
-    info = await ot_bob.get(f"/rooms/{room_id}/event")
-    assert (info.status_code, info.json()) == (
-        200,
-        {
-            "id": event["id"],
-            "room_id": room_id,
-            "title": "Sometime",
-            "is_adhoc": True,
-            "e2e_encryption": False,
-            "password_required": False,
-        },
-    )
-    assert (await ot.delete(f"/rooms/{room_id}")).status_code == 204
-    events = tables.SCHEDULED_EVENTS
-    with app.state.ctx.db.transaction(write=False) as tx:
-        assert tx.fetch_one(select(events.c.seq).where(events.c.public_id == event["id"])) is None

@@ -10,6 +10,7 @@ import pytest
 
 from omnimeet.platform.web import PrefixDispatcher
 from tests.vendors.opentalk.conftest import MakeClient
+from tests.vendors.opentalk.room_support import UNKNOWN, create, hold_event, invite, user_id, validation
 from tests.vendors.opentalk.support import (
     BAD_REQUEST,
     BASE_URL,
@@ -18,7 +19,6 @@ from tests.vendors.opentalk.support import (
     assert_error,
     assert_unauthorized,
 )
-from tests.vendors.opentalk.test_rooms import UNKNOWN, create, hold_event, invite, user_id, validation
 
 pytestmark = pytest.mark.anyio
 
