@@ -57,7 +57,9 @@ class UpdateInviteCode(BaseModel):
 class InviteVerifyBody(BaseModel):
     """Body of ``POST /invite/verify``."""
 
-    invite_code: str = Field(max_length=128, description="The invite code (a UUID).")
+    invite_code: str = Field(
+        max_length=128, description="The invite code (a UUID).", json_schema_extra={"format": "uuid"}
+    )
 
 
 class InviteCodeVerified(BaseModel):
@@ -84,7 +86,10 @@ class PutSipConfig(BaseModel):
     model_config = ConfigDict(json_schema_extra={"minProperties": 1})
 
     password: str | None = Field(
-        default=None, description="10 digits; generated when absent on creation.", examples=["9876543210"]
+        default=None,
+        description="10 digits; generated when absent on creation.",
+        examples=["9876543210"],
+        json_schema_extra={"pattern": NUMERIC_10},
     )
     lobby: bool | None = Field(
         default=None, description="Callers wait in a lobby; false when absent on creation."
@@ -94,7 +99,9 @@ class PutSipConfig(BaseModel):
 class RoomStart(BaseModel):
     """Body of ``POST /rooms/{room_id}/start``."""
 
-    breakout_room: str | None = Field(default=None, description="The breakout room to join (a UUID).")
+    breakout_room: str | None = Field(
+        default=None, description="The breakout room to join (a UUID).", json_schema_extra={"format": "uuid"}
+    )
     resumption: str | None = Field(
         default=None, max_length=128, description="A resumption token of an earlier start: same participant."
     )
@@ -103,11 +110,15 @@ class RoomStart(BaseModel):
 class InvitedRoomStart(BaseModel):
     """Body of ``POST /rooms/{room_id}/start_invited``."""
 
-    invite_code: str = Field(max_length=128, description="An active invite code of the room.")
+    invite_code: str = Field(
+        max_length=128, description="An active invite code of the room.", json_schema_extra={"format": "uuid"}
+    )
     password: str | None = Field(
         default=None, max_length=128, description="The room's password (ignored when it has none)."
     )
-    breakout_room: str | None = Field(default=None, description="The breakout room to join (a UUID).")
+    breakout_room: str | None = Field(
+        default=None, description="The breakout room to join (a UUID).", json_schema_extra={"format": "uuid"}
+    )
     resumption: str | None = Field(
         default=None, max_length=128, description="A resumption token of an earlier start: same participant."
     )
@@ -116,8 +127,14 @@ class InvitedRoomStart(BaseModel):
 class CallInStart(BaseModel):
     """Body of ``POST /services/call_in/start``: what a caller keyed in."""
 
-    id: str = Field(max_length=10, description="The room's SIP id (10 digits).")
-    pin: str = Field(max_length=10, description="The room's SIP password (10 digits).")
+    id: str = Field(
+        max_length=10, description="The room's SIP id (10 digits).", json_schema_extra={"pattern": NUMERIC_10}
+    )
+    pin: str = Field(
+        max_length=10,
+        description="The room's SIP password (10 digits).",
+        json_schema_extra={"pattern": NUMERIC_10},
+    )
 
 
 class StartSuccess(BaseModel):
