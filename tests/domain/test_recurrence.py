@@ -124,6 +124,7 @@ def test_a_single_event_is_its_one_occurrence() -> None:
 def test_instance_ids() -> None:
     assert instance_id(ms("2024-07-05T17:02:42Z")) == "20240705T170242Z"
     assert parse_instance_id("20240705T170242Z") == ms("2024-07-05T17:02:42Z")
+    assert parse_instance_id("20220215T180000+0100") == ms("2022-02-15T17:00:00Z")
     for bad in ("20240705T170242", "20241305T170242Z", "2024-07-05T17:02:42Z", "x"):
         assert parse_instance_id(bad) is None
 

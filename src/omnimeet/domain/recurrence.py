@@ -32,7 +32,7 @@ MAX_OCCURRENCES = 10_000
 
 FIELD = "recurrence_pattern"
 _NAME = re.compile(r"^([A-Za-z-]+)([;:])")
-_INSTANCE_ID = re.compile(r"^(\d{8})T(\d{6})Z$")
+_INSTANCE_ID = re.compile(r"^(\d{8})T(\d{6})(Z|[+-]\d{4})$")
 _UNTIL = re.compile(r"UNTIL=([0-9TZ]+)", re.IGNORECASE)
 
 
@@ -54,12 +54,14 @@ def instance_id(start_ms: int) -> str:
 
 
 def parse_instance_id(value: str) -> int | None:
-    """The UTC start (ms) an instance id names, or None when it is not one."""
+    """The UTC start (ms) an instance id names (``...Z``, or with an offset: ``20220215T180000+0100``), or
+    None when it is not one."""
     match = _INSTANCE_ID.match(value)
     if match is None:
         return None
+    offset = "+0000" if match.group(3) == "Z" else match.group(3)
     try:
-        moment = datetime.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+        moment = datetime.strptime(match.group(1) + match.group(2) + offset, "%Y%m%d%H%M%S%z")
     except ValueError:
         return None
     return int(moment.timestamp()) * 1000
