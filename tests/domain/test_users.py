@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from omnimeet.domain.errors import DomainError, ErrorCode
-from omnimeet.domain.users import FIND_LIMIT, Identity, User, UserService, levenshtein
+from omnimeet.domain.users import FIND_LIMIT, Identity, User, UserService, levenshtein, session_expiry
 from omnimeet.platform.db import Database
 from omnimeet.platform.ids import RandomIds
 from tests.domain.conftest import NOW_MS, FixedClock, MakePrincipal
@@ -46,6 +46,25 @@ def test_first_login_creates_later_login_refreshes_idp_fields_and_keeps_own_ones
     )
     assert (again.created_at_ms, again.last_login_at_ms) == (NOW_MS, NOW_MS + 5_000)
     assert unrefreshed.email == "alice@example.org"
+
+
+def test_a_login_sets_the_session_end_an_access_token_keeps_it(
+    db: Database, users: UserService, make_principal: MakePrincipal
+) -> None:
+    acme = make_principal("acme", api="opentalk")
+    with db.transaction() as tx:
+        plain = users.login(tx, acme, person("s1", "Alice", "Adams"))
+        first = users.login(tx, acme, Identity("s2", "b@example.com", session_expires_at_ms=NOW_MS + 60))
+        by_token = users.login(tx, acme, Identity("s2", session_expires_at_ms=1), refresh=False)
+        users.update(tx, first, {"language": "de"})
+        again = users.login(tx, acme, Identity("s2", session_expires_at_ms=NOW_MS + 120))
+        unsaid = users.login(tx, acme, Identity("s2"))
+    assert (session_expiry(plain), session_expiry(first), session_expiry(by_token)) == (
+        None,
+        NOW_MS + 60,
+        NOW_MS + 60,
+    )
+    assert (session_expiry(again), session_expiry(unsaid), unsaid.language) == (NOW_MS + 120, None, "de")
 
 
 def test_page_lists_the_tenants_users_in_sign_up_order_with_the_total(

@@ -7,6 +7,7 @@ clients see. The first login creates the user; later logins refresh what the ide
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
@@ -64,6 +65,21 @@ class Identity:
     lastname: str | None = None
     display_name: str | None = None
     avatar_url: str | None = None
+    session_expires_at_ms: int | None = None
+    """When the session this sign-in starts ends (an id token's expiry); a refreshing login without one
+    starts a session without end."""
+
+
+SESSION_EXPIRY = "session_expires_at_ms"
+"""The key in a user's ``settings`` under which the end of their signed-in session is kept."""
+
+
+def session_expiry(user: User) -> int | None:
+    """When the user's session ends (set by a login that said so), or None."""
+    if SESSION_EXPIRY not in user.settings:
+        return None
+    value = json.loads(user.settings).get(SESSION_EXPIRY)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 _COLUMNS = tuple(f.name for f in fields(User))
@@ -118,6 +134,18 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _with_session(settings: str, identity: Identity) -> str:
+    """``settings`` with the session end the identity names (none named: no end)."""
+    if identity.session_expires_at_ms is None and SESSION_EXPIRY not in settings:
+        return settings
+    document = json.loads(settings)
+    if identity.session_expires_at_ms is None:
+        document.pop(SESSION_EXPIRY, None)
+    else:
+        document[SESSION_EXPIRY] = identity.session_expires_at_ms
+    return json.dumps(document, separators=(",", ":"))
+
+
 class UserService:
     def __init__(self, clock: Clock, ids: Ids) -> None:
         self.clock = clock
@@ -153,7 +181,7 @@ class UserService:
                 "created_at_ms": now,
                 "updated_at_ms": now,
                 "last_login_at_ms": now,
-                "settings": "{}",
+                "settings": _with_session("{}", identity) if refresh else "{}",
             }
             # Two first requests of one person may race: the unique (tenant, api, subject) key decides.
             if tx.insert_ignore(_U, values, ("tenant_id", "api", "subject")):
@@ -174,6 +202,9 @@ class UserService:
             if user.display_name is None and identity.display_name is not None:
                 changes["display_name"] = identity.display_name
             changes["last_login_at_ms"] = now
+            settings = _with_session(user.settings, identity)
+            if settings != user.settings:
+                changes["settings"] = settings
             tx.update(_U, {"seq": user.seq}, changes)
             for key, value in changes.items():
                 setattr(user, key, value)

@@ -121,6 +121,22 @@ async def test_login_turns_invitations_of_the_users_address_into_their_own(
         assert tx.fetch_all(stored) == [(carol, None)]
 
 
+async def test_the_session_ends_with_the_id_token_until_the_next_login(
+    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_for: MakeClient
+) -> None:
+    assert (await login(ot_for, app, token("alice", exp=NOW // 1000 + 60))).status_code == 200
+    assert (await ot.get("/users/me")).status_code == 200
+    app.state.ctx.clock.set(NOW + 60_000)
+    ended = await ot.get("/users/me")
+    assert_error(ended, 401, {"code": "unauthorized", "message": "The session for this user has expired"})
+    assert ended.headers["www-authenticate"] == SESSION_EXPIRED
+    assert (await ot_for(app, "bob").get("/users/me")).status_code == 200
+    client = ot_for(app, bearer=None)  # freezes the clock at NOW again
+    app.state.ctx.clock.set(NOW + 60_000)
+    assert (await client.post("/auth/login", json={"id_token": token("alice")})).status_code == 200
+    assert (await ot.get("/users/me")).status_code == 200
+
+
 @pytest.mark.parametrize("id_token", ["opaque-token", "a.b.c", "", "x" * 10])
 async def test_login_with_something_that_is_no_id_token_is_401(
     app: PrefixDispatcher, ot_for: MakeClient, id_token: str

@@ -10,9 +10,11 @@
   gives that principal; the key of the JWKS file (``OMNIMEET_OPENTALK_JWKS_FILE``) the token's ``kid``
   names; the ``public_key`` registered for the issuer through the control plane (``POST
   /_omnimeet/principals``). Opaque tokens are refused.
+- A login with an id token starts a session that ends at the id token's ``exp``: afterwards the user's
+  access tokens are refused ("The user session expired") until they log in again, as the controller did.
 - Every refusal is a 401 ``{"code": "unauthorized", ...}`` with ``WWW-Authenticate: Bearer error=...``:
-  an invalid or missing access token, an expired one (``exp`` on the virtual clock); for ``POST
-  /auth/login``, an invalid id token, or an expired one ("The user session expired").
+  an invalid or missing access token, an expired one (``exp`` on the virtual clock), an expired session; for
+  ``POST /auth/login``, an invalid id token, or an expired one ("The user session expired").
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +33,7 @@ from fastapi import Request
 from omnimeet.domain import tenancy
 from omnimeet.domain.event_invites import EventInviteService
 from omnimeet.domain.tenancy import Principal
-from omnimeet.domain.users import Identity, User, UserService
+from omnimeet.domain.users import Identity, User, UserService, session_expiry
 from omnimeet.platform.context import AppContext
 from omnimeet.platform.gate import note_tenant
 from omnimeet.vendors.opentalk.errors import (
@@ -231,6 +233,9 @@ def caller_from_token(
         raise unauthorized(refusal)
     with ctx.db.transaction() as tx:
         user = users.login(tx, principal, identity, refresh=refresh)
+    ends = session_expiry(user)
+    if ends is not None and ends <= ctx.clock.now_ms():
+        raise unauthorized(SESSION_EXPIRED, "The session for this user has expired")
     return Caller(principal, user)
 
 
@@ -256,6 +261,9 @@ def login_with_id_token(ctx: AppContext, users: UserService, id_token: str) -> C
     principal = ctx.authenticate(API, tenant_credential(claims))
     if principal is None:
         raise unauthorized(INVALID_ID_TOKEN)
+    expiry = claims.get("exp")
+    if isinstance(expiry, int | float) and not isinstance(expiry, bool):
+        identity = replace(identity, session_expires_at_ms=int(expiry * 1000))
     with ctx.db.transaction() as tx:
         user = users.login(tx, principal, identity, refresh=True)
         # As the controller does at login: invitations to the user's e-mail address become theirs.
