@@ -21,19 +21,32 @@ def timestamp(ms: int | None) -> str | None:
     if ms is None:
         return None
     seconds, millis = divmod(ms, 1000)
-    text = datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    moment = datetime.fromtimestamp(seconds, UTC)
+    # strftime's %Y does not pad years before 1000 on every platform.
+    text = f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}"
     return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
 
 
+EARLIEST_MS = -62_135_596_800_000
+"""0001-01-01T00:00:00Z: the first instant a date-time can name (and ``timestamp`` write)."""
+LATEST_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z: the last one."""
+
+
 def parse_timestamp(value: str) -> int | None:
-    """Milliseconds of an RFC 3339 date-time with an offset, or None when it is not one."""
+    """Milliseconds of an RFC 3339 date-time with an offset, or None when it is not one (or names an instant
+    outside years 1-9999 in UTC, which no answer could write back)."""
     try:
         moment = datetime.fromisoformat(value.strip().replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
         return None
     if moment.tzinfo is None:
         return None
-    return round(moment.timestamp() * 1000)
+    try:
+        ms = round(moment.timestamp() * 1000)
+    except (OverflowError, ValueError):
+        return None
+    return ms if EARLIEST_MS <= ms <= LATEST_MS else None
 
 
 def avatar_url(user: User) -> str:

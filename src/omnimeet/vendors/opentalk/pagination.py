@@ -19,6 +19,10 @@ from starlette.responses import JSONResponse
 
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
+MAX_PAGE = 2**63 - 1
+"""The controller reads ``page`` as a 64-bit integer: a larger one is a 400."""
+MAX_OFFSET = 2**62
+"""Where ``Page.offset`` stops growing (far past any table; databases refuse offsets beyond 64 bits)."""
 
 LINK_HEADER: dict[str, Any] = {
     "Link": {
@@ -35,12 +39,12 @@ class Page:
 
     @property
     def offset(self) -> int:
-        return (self.page - 1) * self.per_page
+        return min((self.page - 1) * self.per_page, MAX_OFFSET)
 
 
 def page_params(
     per_page: int = Query(DEFAULT_PER_PAGE, ge=1, le=MAX_PER_PAGE, description="Results per page (1-100)."),
-    page: int = Query(1, ge=1, description="The page to return (from 1)."),
+    page: int = Query(1, ge=1, le=MAX_PAGE, description="The page to return (from 1)."),
 ) -> Page:
     """A dependency: the page a list request asks for."""
     return Page(per_page, page)
