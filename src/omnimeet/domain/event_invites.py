@@ -9,9 +9,7 @@ settings (such as a shared folder). Favourite marks: ``event_favorites``.
 - An e-mail address that belongs to a registered user of the tenant stands for that user: inviting it
   invites the user; once such a user exists, their e-mail invitations become theirs (``claim_email``).
 - Withdrawing a user's invitation also drops their favourite mark on the event.
-
-Events are read here directly (tenant and API checked through the event's room); the calendar service
-owns their creation and changes.
+- Events are read here directly (tenant and API checked through their room); ``calendar`` owns them.
 """
 
 from __future__ import annotations
@@ -119,6 +117,7 @@ _EVENT = (
         or_(_E.c.room_seq.is_(None), _R.c.api == bindparam("api")),
     )
 )
+_EVENT_LOCKED = _EVENT.with_for_update(of=_E)
 _ROOM = select(_R).where(_R.c.seq == bindparam("seq"))
 _USER_INVITE = select(_I).where(
     _I.c.event_seq == bindparam("event_seq"), _I.c.invitee_ref == bindparam("invitee_ref")
@@ -163,10 +162,12 @@ class EventInviteService:
 
     # --- events -------------------------------------------------------------------------------------------
 
-    def find_event(self, tx: Tx, principal: Principal, public_id: str) -> EventRef:
-        """The event of the principal's tenant and API with this id, or ``NOT_FOUND``."""
+    def find_event(self, tx: Tx, principal: Principal, public_id: str, *, lock: bool = False) -> EventRef:
+        """The event of the principal's tenant and API with this id, or ``NOT_FOUND``. ``lock``: held until
+        the transaction ends (two changes of its invitations or settings cannot interleave)."""
         row = tx.fetch_one(
-            _EVENT, {"tenant_id": principal.tenant_id, "public_id": public_id, "api": principal.api}
+            _EVENT_LOCKED if lock else _EVENT,
+            {"tenant_id": principal.tenant_id, "public_id": public_id, "api": principal.api},
         )
         if row is None:
             raise DomainError(ErrorCode.NOT_FOUND, "event", id=public_id)

@@ -221,7 +221,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     def answer(event_id: UUID, who: Caller, status: InviteStatus) -> Response:
         with ctx.db.transaction() as tx:
-            event = service.find_event(tx, who.principal, str(event_id))
+            event = service.find_event(tx, who.principal, str(event_id), lock=True)
             if service.relation(tx, event, who.user) is Relation.NONE:
                 raise forbidden()
             service.answer(tx, event, who.user, status)

@@ -16,8 +16,8 @@ def event_for(
     tx: Tx, service: EventInviteService, caller: Caller, event_id: UUID, *, manage: bool = False
 ) -> tuple[EventRef, Relation]:
     """The event and the caller's relation to it; 403 when the caller may not read it (``manage``: may
-    not change its invitations or folder)."""
-    event = service.find_event(tx, caller.principal, str(event_id))
+    not change its invitations or folder; the event is then locked for the change)."""
+    event = service.find_event(tx, caller.principal, str(event_id), lock=manage)
     relation = service.relation(tx, event, caller.user)
     if relation is Relation.NONE or (manage and relation is not Relation.CREATOR):
         raise forbidden()
