@@ -283,7 +283,7 @@ def test_upload_to_a_live_server(omnimeet_server: OmnimeetServer) -> None:
             async with connect(f"{ws_base}{upload_url(room_id)}", additional_headers=SERVICE) as socket:
                 await socket.send(chunk(0, b"live "))
                 await socket.send(chunk(1, b"recording"))
-            for _ in range(100):  # the server stores the file once it has seen the close
+            for _ in range(500):  # the server stores the file once it has seen the close (10 s at most)
                 listed = (await http.get(f"/rooms/{room_id}/assets")).json()
                 if listed:
                     break
