@@ -75,8 +75,8 @@ async def test_invitees_read_only_the_read_share(
     carol = ot_for(app, "carol")
     assert_error(await carol.get(path), 403, FORBIDDEN)
     assert_error(await carol.put(path), 403, FORBIDDEN)
-    assert_error(await ot.get(f"/events/{UNKNOWN_ID}/shared_folder"), 404, NOT_FOUND)
-    assert_error(await ot.put(f"/events/{UNKNOWN_ID}/shared_folder"), 404, NOT_FOUND)
+    assert_error(await ot.get(f"/events/{UNKNOWN_ID}/shared_folder"), 403, FORBIDDEN)
+    assert_error(await ot.put(f"/events/{UNKNOWN_ID}/shared_folder"), 403, FORBIDDEN)
     assert_error(await ot.delete("/events/nope/shared_folder"), 400, BAD_REQUEST)
     assert_unauthorized(await ot_for(app, bearer=None).get(path))
     assert (await ot.get(path)).json() == folder

@@ -43,7 +43,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     )
     async def add_favorite(event_id: EventId, who: Caller = caller) -> Response:
         with ctx.db.transaction() as tx:
-            event, _ = event_for(tx, service, who, event_id)
+            event, _ = event_for(tx, service, who, event_id, unknown_is_forbidden=False)
             added = favorites.add(tx, event, who.user.public_id)
         return Response(status_code=201 if added else 204)
 
@@ -61,7 +61,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     )
     async def remove_favorite(event_id: EventId, who: Caller = caller) -> Response:
         with ctx.db.transaction() as tx:
-            event, _ = event_for(tx, service, who, event_id)
+            event, _ = event_for(tx, service, who, event_id, unknown_is_forbidden=False)
             favorites.remove(tx, event, who.user.public_id)
         return Response(status_code=204)
 
