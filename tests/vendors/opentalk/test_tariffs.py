@@ -171,6 +171,20 @@ async def test_a_rooms_tariff_is_its_creators_for_the_owner(
     assert (await ot.get(f"/rooms/{ROOM_ID.upper()}/tariff")).status_code == 200
 
 
+async def test_a_rooms_tariff_for_a_user_invited_to_its_event(
+    app: PrefixDispatcher, ot: httpx.AsyncClient, ot_bob: httpx.AsyncClient, ot_for: MakeClient
+) -> None:
+    bob = (await ot_bob.get("/users/me")).json()["id"]
+    event = await ot.post("/events", json={"title": "Retro", "description": "", "is_time_independent": True})
+    assert event.status_code == 201, event.text
+    room_id = event.json()["room"]["id"]
+    invited = await ot.post(f"/events/{event.json()['id']}/invites", json={"invitee": bob})
+    assert invited.status_code == 201, invited.text
+    response = await ot_bob.get(f"/rooms/{room_id}/tariff")
+    assert (response.status_code, response.json()) == (200, full_tariff(tenant_of(app)))
+    assert_error(await ot_for(app, "carol").get(f"/rooms/{room_id}/tariff"), 403, FORBIDDEN)
+
+
 async def test_a_rooms_tariff_for_an_invite_code_guest(
     app: PrefixDispatcher, ot: httpx.AsyncClient, ot_for: MakeClient
 ) -> None:

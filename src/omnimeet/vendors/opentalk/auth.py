@@ -231,8 +231,15 @@ def caller_from_token(
     principal = ctx.authenticate(API, credential)
     if principal is None:
         raise unauthorized(refusal)
-    with ctx.db.transaction() as tx:
-        user = users.login(tx, principal, identity, refresh=refresh)
+    found = None
+    if not refresh:
+        # Known users are only read: no write lock for a request that changes nothing.
+        with ctx.db.transaction(write=False) as tx:
+            found = users.by_subject(tx, principal, identity.subject)
+    if found is None:
+        with ctx.db.transaction() as tx:
+            found = users.login(tx, principal, identity, refresh=refresh)
+    user = found
     ends = session_expiry(user)
     if ends is not None and ends <= ctx.clock.now_ms():
         raise unauthorized(SESSION_EXPIRED, "The session for this user has expired")
