@@ -158,6 +158,8 @@ async def test_login_with_an_expired_id_token_is_401_session_expired(
         {"email": "not-an-address"},
         {"given_name": None},
         {"family_name": 42},
+        {"given_name": "Al\u0000ice"},
+        {"email": "alice\u0000@example.com"},
     ],
 )
 async def test_login_without_the_persons_claims_is_400_invalid_claims(
@@ -172,6 +174,7 @@ async def test_login_without_a_subject_is_400_invalid_claims(
 ) -> None:
     anonymous = jwt.encode({"iss": ISSUER, **PEOPLE["alice"]}, "k" * 32, algorithm="HS256")
     assert_error(await login(ot_for, app, anonymous), 400, INVALID_CLAIMS)
+    assert_error(await login(ot_for, app, token("al\u0000ice")), 400, INVALID_CLAIMS)
 
 
 async def test_login_with_a_body_that_is_not_json_is_400(app: PrefixDispatcher, ot_for: MakeClient) -> None:

@@ -137,6 +137,25 @@ async def test_patch_me_refuses_too_long_values(ot: httpx.AsyncClient) -> None:
     assert (await ot.get("/users/me")).json()["title"] == ""
 
 
+async def test_patch_me_refuses_nul_characters(ot: httpx.AsyncClient) -> None:
+    response = await ot.patch("/users/me", json={"display_name": "A\u0000B"})
+    assert_error(
+        response,
+        422,
+        {
+            "code": "validation_failed",
+            "message": "Some provided values are invalid",
+            "errors": [
+                {
+                    "field": "display_name",
+                    "code": "invalid_value",
+                    "message": "Value must not contain NUL characters",
+                }
+            ],
+        },
+    )
+
+
 async def test_patch_me_with_a_body_that_is_not_json_is_400(ot: httpx.AsyncClient) -> None:
     response = await ot.patch("/users/me", content=b"{", headers={"content-type": "application/json"})
     assert_error(response, 400, {"code": "invalid_json", "message": "Payload is not valid json"})
@@ -217,6 +236,12 @@ async def test_an_expired_access_token_is_401_expired(app: PrefixDispatcher, ot_
     assert_unauthorized(await client.get("/users/me"), EXPIRED)
     fresh = ot_for(app, bearer=token("alice", exp=NOW // 1000 + 1))
     assert (await fresh.get("/users/me")).status_code == 200
+
+
+async def test_a_token_whose_subject_has_a_nul_character_is_401(
+    app: PrefixDispatcher, ot_for: MakeClient
+) -> None:
+    assert_unauthorized(await ot_for(app, bearer=token("a\u0000b")).get("/users/me"))
 
 
 async def test_a_malformed_access_token_is_401_invalid(app: PrefixDispatcher, ot_for: MakeClient) -> None:

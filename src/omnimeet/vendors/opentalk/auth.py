@@ -194,7 +194,8 @@ def identity_of(claims: dict[str, Any]) -> Identity | None:
 
     def text(key: str) -> str | None:
         value = claims.get(key)
-        return value if isinstance(value, str) and value else None
+        # NUL characters cannot be stored: such a claim counts as absent.
+        return value if isinstance(value, str) and value and "\x00" not in value else None
 
     subject = text("sub")
     if subject is None:
@@ -246,7 +247,7 @@ def caller_from_token(
     return Caller(principal, user)
 
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00]+@[^@\s\x00]+$")
 INVALID_CLAIMS = ("invalid_claims", "some required attributes are missing or malformed")
 
 
@@ -282,7 +283,8 @@ def _complete(claims: dict[str, Any]) -> bool:
     """Whether an id token carries what the controller needs to know of a person."""
     email = claims.get("email")
     names = (claims.get("given_name"), claims.get("family_name"))
-    return isinstance(email, str) and bool(_EMAIL.match(email)) and all(isinstance(n, str) for n in names)
+    named = all(isinstance(name, str) and "\x00" not in name for name in names)
+    return isinstance(email, str) and bool(_EMAIL.match(email)) and named
 
 
 def require_user(ctx: AppContext) -> Callable[[Request], Awaitable[Caller]]:

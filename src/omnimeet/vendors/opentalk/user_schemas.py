@@ -6,9 +6,22 @@ request models are what the routes read.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise PydanticCustomError("string_nul", "Value must not contain NUL characters")
+    return value
+
+
+# Strings of at most so many characters, without NUL characters (databases refuse them).
+Text255 = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
+Text128 = Annotated[str, StringConstraints(max_length=128), AfterValidator(_no_nul)]
+Text35 = Annotated[str, StringConstraints(max_length=35), AfterValidator(_no_nul)]
 
 # --- users ------------------------------------------------------------------------------------------------
 
@@ -46,11 +59,11 @@ class PatchMeBody(BaseModel):
 
     model_config = ConfigDict(title="PatchUserBody")
 
-    title: str | None = Field(default=None, max_length=255, description="A title such as `Dr.`.")
-    display_name: str | None = Field(default=None, max_length=255)
-    language: str | None = Field(default=None, max_length=35, description="RFC 5646 language tag.")
-    dashboard_theme: str | None = Field(default=None, max_length=128)
-    conference_theme: str | None = Field(default=None, max_length=128)
+    title: Text255 | None = Field(default=None, description="A title such as `Dr.`.")
+    display_name: Text255 | None = None
+    language: Text35 | None = Field(default=None, description="RFC 5646 language tag.")
+    dashboard_theme: Text128 | None = None
+    conference_theme: Text128 | None = None
 
 
 class RegisteredUserFound(UserProfile):
