@@ -160,6 +160,8 @@ async def test_login_with_an_expired_id_token_is_401_session_expired(
         {"family_name": 42},
         {"given_name": "Al\u0000ice"},
         {"email": "alice\u0000@example.com"},
+        {"given_name": "A" * 256},
+        {"email": "a" * 310 + "@example.com"},
     ],
 )
 async def test_login_without_the_persons_claims_is_400_invalid_claims(

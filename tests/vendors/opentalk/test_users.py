@@ -137,6 +137,12 @@ async def test_patch_me_refuses_too_long_values(ot: httpx.AsyncClient) -> None:
     assert (await ot.get("/users/me")).json()["title"] == ""
 
 
+async def test_patch_me_themes_hold_64_characters(ot: httpx.AsyncClient) -> None:
+    assert (await ot.patch("/users/me", json={"dashboard_theme": "t" * 64})).status_code == 200
+    response = await ot.patch("/users/me", json={"conference_theme": "t" * 65})
+    assert (response.status_code, response.json()["errors"][0]["code"]) == (422, "invalid_length")
+
+
 async def test_patch_me_refuses_nul_characters(ot: httpx.AsyncClient) -> None:
     response = await ot.patch("/users/me", json={"display_name": "A\u0000B"})
     assert_error(
@@ -238,10 +244,14 @@ async def test_an_expired_access_token_is_401_expired(app: PrefixDispatcher, ot_
     assert (await fresh.get("/users/me")).status_code == 200
 
 
-async def test_a_token_whose_subject_has_a_nul_character_is_401(
-    app: PrefixDispatcher, ot_for: MakeClient
+@pytest.mark.parametrize("subject", ["a\u0000b", "s" * 256])
+async def test_a_token_whose_subject_cannot_be_kept_is_401(
+    app: PrefixDispatcher, ot_for: MakeClient, subject: str
 ) -> None:
-    assert_unauthorized(await ot_for(app, bearer=token("a\u0000b")).get("/users/me"))
+    assert_unauthorized(await ot_for(app, bearer=token(subject)).get("/users/me"))
+    long_names = token("alice", given_name="G" * 256, name="N" * 256)
+    me = (await ot_for(app, bearer=long_names).get("/users/me")).json()
+    assert (me["firstname"], me["display_name"]) == ("", "Adams")
 
 
 async def test_a_malformed_access_token_is_401_invalid(app: PrefixDispatcher, ot_for: MakeClient) -> None:

@@ -189,13 +189,26 @@ def tenant_credential(claims: dict[str, Any]) -> str:
     return issuer if isinstance(issuer, str) and issuer else DEFAULT_TENANT
 
 
+CLAIM_LIMITS = {
+    "sub": 255,
+    "email": 320,
+    "given_name": 255,
+    "family_name": 255,
+    "name": 255,
+    "preferred_username": 255,
+}
+"""The longest value of each claim a user's profile keeps."""
+
+
 def identity_of(claims: dict[str, Any]) -> Identity | None:
     """Who the claims name (``sub``, e-mail, names), or None without a subject."""
 
     def text(key: str) -> str | None:
         value = claims.get(key)
-        # NUL characters cannot be stored: such a claim counts as absent.
-        return value if isinstance(value, str) and value and "\x00" not in value else None
+        # What cannot be stored (NUL characters, more than the column holds) counts as absent.
+        if not isinstance(value, str) or not value or "\x00" in value:
+            return None
+        return value if len(value) <= CLAIM_LIMITS.get(key, len(value)) else None
 
     subject = text("sub")
     if subject is None:
@@ -283,8 +296,8 @@ def _complete(claims: dict[str, Any]) -> bool:
     """Whether an id token carries what the controller needs to know of a person."""
     email = claims.get("email")
     names = (claims.get("given_name"), claims.get("family_name"))
-    named = all(isinstance(name, str) and "\x00" not in name for name in names)
-    return isinstance(email, str) and bool(_EMAIL.match(email)) and named
+    named = all(isinstance(name, str) and "\x00" not in name and len(name) <= 255 for name in names)
+    return isinstance(email, str) and len(email) <= 320 and bool(_EMAIL.match(email)) and named
 
 
 def require_user(ctx: AppContext) -> Callable[[Request], Awaitable[Caller]]:
