@@ -104,11 +104,12 @@ def test_search_matches_full_name_or_email_case_insensitively_closest_first(
         with_percent = users.search(tx, acme, "%smi%")
         underscore = users.search(tx, acme, "_")
         blank = users.search(tx, acme, " % ")
+        huge = users.search(tx, acme, "anna" + "z" * 60_000)
     # Distances of "annabel smith", "hanna jones", "bob baker" to "anna": 9, 7, 8.
     assert [u.public_id for u in by_name] == [hanna.public_id, bob.public_id, anna.public_id]
     assert [u.public_id for u in by_full_name] == [hanna.public_id]
     assert [u.public_id for u in with_percent] == [anna.public_id]
-    assert (underscore, blank) == ([], [])
+    assert (underscore, blank, huge) == ([], [], [])
 
 
 def test_search_returns_at_most_five(db: Database, users: UserService, make_principal: MakePrincipal) -> None:

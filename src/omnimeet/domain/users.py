@@ -22,6 +22,8 @@ from omnimeet.domain.tenancy import Principal
 
 _U = tables.USERS
 
+_LONGEST_MATCH = 2 * 255 + 1
+"""No "first last" name (255 characters each) nor e-mail (320) contains a longer text."""
 FIND_LIMIT = 5
 """How many users a search returns at most (an autocomplete list)."""
 
@@ -249,7 +251,7 @@ class UserService:
         ignored), closest names first (edit distance, then sign-up order); at most ``limit``. A blank query
         finds no one."""
         text = query.replace("%", "").replace("\x00", "").strip().lower()
-        if not text:
+        if not text or len(text) > _LONGEST_MATCH:
             return []
         rows = tx.fetch_all(
             _SEARCH,

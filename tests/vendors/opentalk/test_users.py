@@ -225,6 +225,7 @@ async def test_find_matches_names_and_emails_of_the_deployment(
     assert by_mail.json() == [{"kind": "registered", **public(carol, "Carol", "Clark", "carol@example.com")}]
     assert (await ot.get("/users/find", params={"q": "  "})).json() == []
     assert (await ot.get("/users/find", params={"q": "nobody"})).json() == []
+    assert (await ot.get("/users/find", params={"q": "baker" + "z" * 50_000})).json() == []
     assert_error(await ot.get("/users/find"), 400, BAD_REQUEST)
 
 
