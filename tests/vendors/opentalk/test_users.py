@@ -137,9 +137,9 @@ async def test_patch_me_refuses_too_long_values(ot: httpx.AsyncClient) -> None:
     assert (await ot.get("/users/me")).json()["title"] == ""
 
 
-async def test_patch_me_themes_hold_64_characters(ot: httpx.AsyncClient) -> None:
-    assert (await ot.patch("/users/me", json={"dashboard_theme": "t" * 64})).status_code == 200
-    response = await ot.patch("/users/me", json={"conference_theme": "t" * 65})
+async def test_patch_me_themes_hold_128_characters(ot: httpx.AsyncClient) -> None:
+    assert (await ot.patch("/users/me", json={"dashboard_theme": "t" * 128})).status_code == 200
+    response = await ot.patch("/users/me", json={"conference_theme": "t" * 129})
     assert (response.status_code, response.json()["errors"][0]["code"]) == (422, "invalid_length")
 
 

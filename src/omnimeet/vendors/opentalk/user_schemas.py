@@ -20,8 +20,8 @@ def _no_nul(value: str) -> str:
 
 # Strings of at most so many characters, without NUL characters (databases refuse them).
 Text255 = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
-Text64 = Annotated[str, StringConstraints(max_length=64), AfterValidator(_no_nul)]
-"""Themes: the controller allows 128 characters, the ``users`` table holds 64 (asked the lead to widen)."""
+Text128 = Annotated[str, StringConstraints(max_length=128), AfterValidator(_no_nul)]
+"""Themes (the controller's limit)."""
 Text35 = Annotated[str, StringConstraints(max_length=35), AfterValidator(_no_nul)]
 
 # --- users ------------------------------------------------------------------------------------------------
@@ -63,8 +63,8 @@ class PatchMeBody(BaseModel):
     title: Text255 | None = Field(default=None, description="A title such as `Dr.`.")
     display_name: Text255 | None = None
     language: Text35 | None = Field(default=None, description="RFC 5646 language tag.")
-    dashboard_theme: Text64 | None = None
-    conference_theme: Text64 | None = None
+    dashboard_theme: Text128 | None = None
+    conference_theme: Text128 | None = None
 
 
 class RegisteredUserFound(UserProfile):
