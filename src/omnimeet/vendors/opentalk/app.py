@@ -77,6 +77,8 @@ def build_app(ctx: AppContext) -> FastAPI:
         security_schemes=SECURITY_SCHEMES,
     )
     install_error_handlers(app)
+    # The controller knows no path with a trailing slash: a 404 in its envelope, not a redirect.
+    app.router.redirect_slashes = False
     base = APIRouter(prefix=BASE_PATH)
     for area in AREAS:
         base.include_router(area.build_router(ctx))
@@ -137,12 +139,14 @@ def _add_error_schemas(app: FastAPI) -> None:
                 schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
                 schema.pop("$defs", None)
                 schemas[model.__name__] = schema
-            controllers_422 = error_responses(422)[422]
+            controllers = error_responses(413, 422)
             for path_item in document.get("paths", {}).values():
                 for operation in path_item.values():
                     responses = operation.get("responses", {}) if isinstance(operation, dict) else {}
                     if "HTTPValidationError" in str(responses.get("422", "")):
-                        responses["422"] = controllers_422
+                        responses["422"] = controllers[422]
+                    # The body size limit answers before any route, for every request with a body.
+                    responses.setdefault("413", controllers[413])
             for name in ("HTTPValidationError", "ValidationError"):
                 schemas.pop(name, None)
             app.openapi_schema = document
