@@ -145,3 +145,41 @@ def test_bad_patterns_are_refused(pattern: tuple[str, ...], field: str) -> None:
     with pytest.raises(DomainError) as caught:
         check(berlin("2026-12-01T09:00:00Z", *pattern))
     assert (caught.value.code, caught.value.details["field"]) == (ErrorCode.INVALID, field)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30",
+        "RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30;COUNT=3",
+        "RRULE:FREQ=HOURLY;BYYEARDAY=366;BYMONTHDAY=31;BYMONTH=2",
+        "RRULE:FREQ=DAILY;BYMONTH=4;BYMONTHDAY=31;UNTIL=99991231T000000Z",
+    ],
+)
+def test_a_rule_that_never_matches_is_refused(rule: str) -> None:
+    # dateutil would search such a rule period by period up to year 9999 on every expansion.
+    with pytest.raises(DomainError) as refused:
+        check(berlin("2027-03-22T08:00:00Z", rule))
+    assert refused.value.code is ErrorCode.INVALID
+
+
+def test_a_rare_rule_is_kept_and_searched_within_the_horizon() -> None:
+    leap_days = berlin("2027-03-22T08:00:00Z", "RRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29")
+    check(leap_days)
+    assert ids(leap_days, limit=3) == ["20280229T080000Z", "20320229T080000Z", "20360229T080000Z"]
+    # A hundred years of search (to 2127), never to the year 9999: 24 leap days, 2028 to 2124.
+    found = ids(leap_days)
+    assert (len(found), found[-1]) == (24, "21240229T080000Z")
+    assert series_end_ms(leap_days) is None
+
+
+def test_an_exrule_that_removes_everything_leaves_nothing_in_bounded_time() -> None:
+    nothing = berlin("2027-03-22T08:00:00Z", "RRULE:FREQ=DAILY", "EXRULE:FREQ=DAILY")
+    check(nothing)
+    assert ids(nothing) == []
+    assert ids(nothing, ms("2030-01-01T00:00:00Z"), ms("2030-02-01T00:00:00Z")) == []
+
+
+def test_an_extra_date_at_the_end_of_time_is_refused() -> None:
+    with pytest.raises(DomainError):
+        check(berlin("2027-03-22T08:00:00Z", "RDATE:99991231T235959Z"))

@@ -14,13 +14,16 @@
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+import types
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dateutil.rrule import rrule, rruleset, rrulestr
+from dateutil import rrule as dateutil_rrule
+from dateutil.rrule import rrule, rrulestr
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 
@@ -29,6 +32,14 @@ MAX_LINE_LENGTH = 1024
 ALLOWED = ("RRULE", "RDATE", "EXRULE", "EXDATE")
 MAX_OCCURRENCES = 10_000
 """Expansion stops after this many occurrences (a guard for never-ending rules without a window)."""
+HORIZON_YEARS = 100
+"""No rule is searched further than this many years past the series' start (dateutil would go on to year
+9999, period by period, for a rule that never matches: February 30th)."""
+FIRST_WITHIN_YEARS = 10
+"""An open-ended rule must have an occurrence this soon after the start, or it is refused."""
+MAX_STEPS = 100_000
+"""Expansion gives up after this many candidate times, included or excluded (an ``EXRULE`` that removes
+every occurrence of its ``RRULE`` would otherwise never yield)."""
 
 FIELD = "recurrence_pattern"
 _NAME = re.compile(r"^([A-Za-z-]+)([;:])")
@@ -144,7 +155,7 @@ def _parse_moment(value: str, where: tzinfo, start: datetime, is_date: bool) -> 
         if value.upper().endswith("Z"):
             return datetime.strptime(value[:-1], "%Y%m%dT%H%M%S").replace(tzinfo=UTC).astimezone(where)
         return datetime.strptime(value, "%Y%m%dT%H%M%S").replace(tzinfo=where)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise _invalid(value=value) from None
 
 
@@ -156,7 +167,10 @@ def _moments(line: Line, where: tzinfo, start: datetime) -> list[datetime]:
     moments = []
     for value in line.value.split(","):
         moment = _parse_moment(value, local, start.astimezone(local), is_date)
-        moments.append(moment.astimezone(where))
+        try:
+            moments.append(moment.astimezone(where))
+        except OverflowError:  # within a day of year 1 or 9999 (in one of the two zones)
+            raise _invalid(value=value) from None
     return moments
 
 
@@ -189,38 +203,129 @@ def _rule(line: Line, where: tzinfo, start: datetime) -> rrule:
     return parsed
 
 
-def build(schedule: Schedule) -> rruleset:
-    """The schedule as a dateutil rule set of zoned start times (the first start is always included)."""
+@dataclass
+class Expansion:
+    """A schedule's rules and dates, iterated as zoned start times in order: the included rules and dates
+    merged, minus the excluded ones, within ``HORIZON_YEARS`` and ``MAX_STEPS``."""
+
+    start: datetime
+    rules: list[rrule] = field(default_factory=list)
+    dates: list[datetime] = field(default_factory=list)
+    exrules: list[rrule] = field(default_factory=list)
+    exdates: list[datetime] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[datetime]:
+        last_year = min(self.start.year + HORIZON_YEARS, datetime.max.year)
+        included = heapq.merge(*(_bounded(rule, last_year) for rule in self.rules), iter(sorted(self.dates)))
+        excluded = heapq.merge(
+            *(_bounded(rule, last_year) for rule in self.exrules), iter(sorted(self.exdates))
+        )
+        steps = 0
+        next_excluded = next(excluded, None)
+        previous: datetime | None = None
+        for moment in included:
+            steps += 1
+            while next_excluded is not None and next_excluded < moment and steps <= MAX_STEPS:
+                next_excluded = next(excluded, None)
+                steps += 1
+            if steps > MAX_STEPS:
+                return
+            if moment in (previous, next_excluded):
+                continue
+            previous = moment
+            yield moment
+
+
+class _SearchedTooFarError(Exception):
+    """A rule's search passed its last year without an occurrence."""
+
+
+_DaySet = tuple[Iterable[int | None], int, int]
+
+
+class _YearBoundIterinfo(dateutil_rrule._iterinfo):
+    """dateutil's per-period helper of one rule iteration, refusing periods after ``last_year``: its
+    ``UNTIL`` stops only an iteration that still finds occurrences."""
+
+    last_year = datetime.max.year
+
+    def _check(self, year: int) -> None:
+        if year > self.last_year:
+            raise _SearchedTooFarError
+
+    def ydayset(self, year: int, month: int, day: int) -> _DaySet:
+        self._check(year)
+        return super().ydayset(year, month, day)
+
+    def mdayset(self, year: int, month: int, day: int) -> _DaySet:
+        self._check(year)
+        return super().mdayset(year, month, day)
+
+    def wdayset(self, year: int, month: int, day: int) -> _DaySet:
+        self._check(year)
+        return super().wdayset(year, month, day)
+
+    def ddayset(self, year: int, month: int, day: int) -> _DaySet:
+        self._check(year)
+        return super().ddayset(year, month, day)
+
+
+def _year_bound_iterinfo(last_year: int) -> type:
+    return type("_Iterinfo", (_YearBoundIterinfo,), {"last_year": last_year})
+
+
+def _bounded(rule: rrule, last_year: int) -> Iterator[datetime]:
+    """The rule's occurrences in years up to ``last_year``: dateutil's own iteration, run with a period
+    helper that stops it there (the same code, other globals)."""
+    iterate = rrule._iter  # type: ignore[attr-defined]
+    bounded_iter = types.FunctionType(
+        iterate.__code__,
+        {**iterate.__globals__, "_iterinfo": _year_bound_iterinfo(last_year)},
+        iterate.__name__,
+        iterate.__defaults__,
+        iterate.__closure__,
+    )
+    try:
+        yield from bounded_iter(rule)
+    except _SearchedTooFarError:
+        return
+
+
+def build(schedule: Schedule) -> Expansion:
+    """The schedule's expansion into zoned start times (without a rule: its start plus the extra dates)."""
     where: tzinfo = UTC if schedule.is_all_day else zone(schedule.timezone)
     start = _dt(schedule.starts_at_ms, where)
-    rules = rruleset()
-    lines = check_pattern(schedule.pattern)
-    has_rule = False
-    for line in lines:
+    expansion = Expansion(start)
+    for line in check_pattern(schedule.pattern):
         if line.name == "RRULE":
-            rules.rrule(_rule(line, where, start))
-            has_rule = True
+            expansion.rules.append(_rule(line, where, start))
         elif line.name == "EXRULE":
-            rules.exrule(_rule(line, where, start))
+            expansion.exrules.append(_rule(line, where, start))
         elif line.name == "RDATE":
-            for moment in _moments(line, where, start):
-                rules.rdate(moment)
+            expansion.dates.extend(_moments(line, where, start))
         else:
-            for moment in _moments(line, where, start):
-                rules.exdate(moment)
-    if not has_rule:
+            expansion.exdates.extend(_moments(line, where, start))
+    if not expansion.rules:
         # Without a rule the series is its start plus the extra dates (RFC 5545: DTSTART always counts).
-        rules.rdate(start)
-    return rules
+        expansion.dates.append(start)
+    return expansion
 
 
 def check(schedule: Schedule) -> None:
-    """``INVALID`` when the schedule cannot be expanded (bad zone, bad lines)."""
+    """``INVALID`` when the schedule cannot be expanded (bad zone, bad lines) or has an open-ended rule
+    without an occurrence in its first ``FIRST_WITHIN_YEARS``."""
     if schedule.ends_at_ms < schedule.starts_at_ms:
         raise _invalid("ends_at")
-    rules = build(schedule)
+    expansion = build(schedule)
+    soon = expansion.start.year + FIRST_WITHIN_YEARS
     try:
-        next(iter(rules), None)
+        for rule in expansion.rules:
+            until: datetime | None = getattr(rule, "_until", None)
+            if until is not None and until.year <= soon:
+                continue  # ends soon: whatever it matches
+            if next(_bounded(rule, soon), None) is None:
+                raise _invalid(line="no occurrence soon")
+        next(iter(expansion), None)
     except (ValueError, TypeError):
         raise _invalid() from None
 

@@ -160,6 +160,13 @@ async def test_create_refusals(ot: httpx.AsyncClient) -> None:
         validation("recurrence_pattern", "invalid_value", "Invalid recurrence pattern"),
     )
     assert_error(
+        await ot.post(
+            "/events", json=weekly_body(recurrence_pattern=["RRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30"])
+        ),
+        422,
+        validation("recurrence_pattern", "invalid_value", "Invalid recurrence pattern"),
+    )
+    assert_error(
         await ot.post("/events", json=weekly_body(starts_at=at("2027-03-22T09:00:00Z", "Mars/Olympus"))),
         422,
         validation("starts_at", "invalid_value", "Unknown time zone"),
