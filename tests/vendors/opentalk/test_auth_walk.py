@@ -26,8 +26,9 @@ import pytest
 import yaml
 
 from omnimeet.platform.web import PrefixDispatcher
+from omnimeet.vendors.opentalk.guest_auth import INVALID_INVITE
 from tests.conftest import client_for
-from tests.vendors.opentalk.support import ERROR_TYPE, UNAUTHORIZED, assert_unauthorized, token
+from tests.vendors.opentalk.support import ERROR_TYPE, INVALID_TOKEN, UNAUTHORIZED, assert_unauthorized, token
 
 pytestmark = pytest.mark.anyio
 
@@ -178,6 +179,24 @@ async def test_a_bearer_scheme_without_token_is_401_too(
     for header in ("Bearer", "Bearer ", "Basic YWxpY2U6c2VjcmV0"):
         client.headers["Authorization"] = header
         assert_unauthorized(await _send(client, method, path, operation, _unknown_ids()))
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
+async def test_an_unknown_invite_code_is_401(
+    make_app: Callable[..., PrefixDispatcher],
+    ot_for: Callable[..., httpx.AsyncClient],
+    method: str,
+    path: str,
+    operation: dict[str, Any],
+) -> None:
+    """``Authorization: InviteCode <code>`` of no room: refused as an invalid invite code where the operation
+    accepts guests, as an invalid access token everywhere else."""
+    app = make_app(opentalk_turn_servers=TURN)
+    client = ot_for(app, bearer=None)
+    client.headers["Authorization"] = f"InviteCode {uuid.uuid4()}"
+    response = await _send(client, method, path, operation, _unknown_ids())
+    guests = any("InviteCode" in requirement for requirement in operation["security"])
+    assert_unauthorized(response, INVALID_INVITE if guests else INVALID_TOKEN)
 
 
 # --- 2. another deployment's user against Alice's things --------------------------------------------------
