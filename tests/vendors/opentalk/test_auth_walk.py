@@ -371,10 +371,7 @@ SAME_DEPLOYMENT_EXCEPTIONS = {
     "PUT /v1/users/me/event_favorites/{event_id}": "lead: /users/me routes answer 404 for unknown events",
     "DELETE /v1/users/me/event_favorites/{event_id}": "lead: /users/me routes answer 404 for unknown events",
 }
-OPEN_BUGS = {
-    "PATCH /v1/events/{event_id}/invite": "H-invitees (REQUESTS.md 21:55): unknown event 404, existing 403",
-    "DELETE /v1/events/{event_id}/invite": "H-invitees (REQUESTS.md 21:55): unknown event 404, existing 403",
-}
+OPEN_BUGS: dict[str, str] = {}
 """Reported to their owners; each test is expected to fail until its fix lands."""
 BY_ID = [
     pytest.param(m, p, op, id=f"{m} {p}", marks=_known(OPEN_BUGS.get(f"{m} {p}")))

@@ -20,6 +20,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 from starlette.responses import JSONResponse, Response
 
+from omnimeet.domain.errors import DomainError
 from omnimeet.domain.event_invites import EventInviteService, InviteStatus, Relation
 from omnimeet.domain.invite_codes import InviteCodeService
 from omnimeet.domain.users import UserService
@@ -221,7 +222,10 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     def answer(event_id: UUID, who: Caller, status: InviteStatus) -> Response:
         with ctx.db.transaction() as tx:
-            event = service.find_event(tx, who.principal, str(event_id), lock=True)
+            try:
+                event = service.find_event(tx, who.principal, str(event_id), lock=True)
+            except DomainError:
+                raise forbidden() from None  # as for an event the caller may not see: no existence oracle
             if service.relation(tx, event, who.user) is Relation.NONE:
                 raise forbidden()
             service.answer(tx, event, who.user, status)
@@ -236,7 +240,14 @@ def build_router(ctx: AppContext) -> APIRouter:
         response_class=Response,
         responses={
             204: {"description": "Accepted."},
-            **error_responses(400, 401, 403, 404, e404="No such event, or the caller is not invited."),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                e403="Not invited (or no such event).",
+                e404="The caller created the event.",
+            ),
         },
     )
     async def accept_invite(event_id: EventId, who: Caller = caller) -> Response:
@@ -251,7 +262,14 @@ def build_router(ctx: AppContext) -> APIRouter:
         response_class=Response,
         responses={
             204: {"description": "Declined."},
-            **error_responses(400, 401, 403, 404, e404="No such event, or the caller is not invited."),
+            **error_responses(
+                400,
+                401,
+                403,
+                404,
+                e403="Not invited (or no such event).",
+                e404="The caller created the event.",
+            ),
         },
     )
     async def decline_invite(event_id: EventId, who: Caller = caller) -> Response:
