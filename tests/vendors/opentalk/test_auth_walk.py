@@ -362,19 +362,14 @@ async def test_another_deployments_user_never_reaches_alices_things(
     assert await world.snapshot() == before
 
 
-def _known(bug: str | None) -> list[pytest.MarkDecorator]:
-    return [pytest.mark.xfail(reason=bug, strict=False)] if bug else []
-
-
 SAME_DEPLOYMENT_EXCEPTIONS = {
     "GET /v1/users/{user_id}": "users of one deployment see each other's profiles",
     "PUT /v1/users/me/event_favorites/{event_id}": "lead: /users/me routes answer 404 for unknown events",
     "DELETE /v1/users/me/event_favorites/{event_id}": "lead: /users/me routes answer 404 for unknown events",
 }
-OPEN_BUGS: dict[str, str] = {}
-"""Reported to their owners; each test is expected to fail until its fix lands."""
+"""Where a same-deployment stranger's answer legitimately differs from an unknown id's."""
 BY_ID = [
-    pytest.param(m, p, op, id=f"{m} {p}", marks=_known(OPEN_BUGS.get(f"{m} {p}")))
+    pytest.param(m, p, op, id=f"{m} {p}")
     for m, p, op in OPERATIONS
     if "{" in p and f"{m} {p}" not in SAME_DEPLOYMENT_EXCEPTIONS
 ]
