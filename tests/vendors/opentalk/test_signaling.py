@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import uuid
 from typing import Any
 
@@ -17,6 +16,17 @@ from omnimeet.domain.join_tickets import TICKET_TTL_MS
 from omnimeet.platform.web import PrefixDispatcher
 from omnimeet.testing.plugin import OmnimeetServer
 from tests.vendors.opentalk.access_support import make_room, user
+from tests.vendors.opentalk.signaling_support import (
+    NO_BREAKOUT,
+    PROTOCOL,
+    TOKEN,
+    WRONG_PASSWORD,
+    WS_PATH,
+    freeze_clock,
+    people_in,
+    send_join,
+    start_session,
+)
 from tests.vendors.opentalk.support import (
     BAD_REQUEST,
     FORBIDDEN,
@@ -28,43 +38,6 @@ from tests.vendors.opentalk.support import (
     error,
     token,
 )
-
-TOKEN = re.compile(r"^[A-Za-z0-9]{64}$")
-PROTOCOL = "k3k-signaling-json-v1.0"
-WS_PATH = "/opentalk/v1/signaling"
-WRONG_PASSWORD = error("wrong_room_password", "The provided password does not match the rooms password")
-NO_BREAKOUT = error("no_breakout_rooms", "The requested room has no breakout rooms")
-
-
-def _freeze(app: PrefixDispatcher, at: int = NOW) -> None:
-    app.state.ctx.clock.freeze()
-    app.state.ctx.clock.set(at)
-
-
-def _start(client: TestClient, room_id: str, name: str = "alice", **body: Any) -> dict[str, str]:
-    response = client.post(
-        f"/opentalk/v1/rooms/{room_id}/start", json=body, headers={"Authorization": f"Bearer {token(name)}"}
-    )
-    assert response.status_code == 200, response.text
-    answer: dict[str, str] = response.json()
-    return answer
-
-
-def _join(ws: Any, name: str | None = None) -> dict[str, Any]:
-    payload: dict[str, Any] = {"action": "join"}
-    if name is not None:
-        payload["display_name"] = name
-    ws.send_text(json.dumps({"namespace": "control", "payload": payload}))
-    received: dict[str, Any] = json.loads(ws.receive_text())
-    return received
-
-
-def _present(client: TestClient, room_id: str) -> list[dict[str, Any]]:
-    state = client.get(f"/_omnimeet/vendors/opentalk/rooms/{room_id}")
-    assert state.status_code == 200, state.text
-    people: list[dict[str, Any]] = state.json()["participants"]
-    return people
-
 
 # --- HTTP ----------------------------------------------------------------------------------------
 
@@ -168,14 +141,14 @@ async def test_call_in_start(app: PrefixDispatcher, ot: httpx.AsyncClient, ot_fo
 
 
 def test_the_socket_joins_the_live_session_until_it_closes(app: PrefixDispatcher) -> None:
-    _freeze(app)
+    freeze_clock(app)
     room_id = make_room(app)
     alice = user(app, "alice")
     with TestClient(app, base_url=ROOT) as client:
-        ticket = _start(client, room_id)["ticket"]
+        ticket = start_session(client, room_id)["ticket"]
         with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{ticket}"]) as ws:
             assert ws.accepted_subprotocol == PROTOCOL
-            success = _join(ws, "  Alice at home\u0000 ")
+            success = send_join(ws, "  Alice at home\u0000 ")
             assert success["namespace"] == "control"
             assert success["timestamp"] == "2026-12-01T09:00:00Z"
             payload = success["payload"]
@@ -192,7 +165,7 @@ def test_the_socket_joins_the_live_session_until_it_closes(app: PrefixDispatcher
                 "participants": [],
             }
             assert payload["avatar_url"].startswith("https://gravatar.com/avatar/")
-            present = _present(client, room_id)
+            present = people_in(client, room_id)
             assert [(p["id"], p["name"], p["role"]) for p in present] == [
                 (participant_id, "Alice at home", "moderator")
             ]
@@ -200,12 +173,12 @@ def test_the_socket_joins_the_live_session_until_it_closes(app: PrefixDispatcher
             assert json.loads(ws.receive_text())["payload"] == {"error": "already_joined"}
             ws.send_text("not json")
             assert json.loads(ws.receive_text())["payload"] == {"error": "invalid_json"}
-        assert _present(client, room_id) == []
+        assert people_in(client, room_id) == []
         assert alice.public_id  # the ticket was asked for by Alice
 
 
 def test_others_see_joined_and_left(app: PrefixDispatcher) -> None:
-    _freeze(app)
+    freeze_clock(app)
     room_id = make_room(app)
     with TestClient(app, base_url=ROOT) as client:
         code = client.post(
@@ -216,13 +189,13 @@ def test_others_see_joined_and_left(app: PrefixDispatcher) -> None:
         guest_ticket = client.post(
             f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
         ).json()["ticket"]
-        owner_ticket = _start(client, room_id)["ticket"]
+        owner_ticket = start_session(client, room_id)["ticket"]
         with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner:
-            owner_id = _join(owner)["payload"]["id"]
+            owner_id = send_join(owner)["payload"]["id"]
             with client.websocket_connect(
                 WS_PATH, subprotocols=[PROTOCOL, f"ticket#{guest_ticket}"]
             ) as guest:
-                success = _join(guest, "Gus")["payload"]
+                success = send_join(guest, "Gus")["payload"]
                 assert (success["role"], success["is_room_owner"], success["avatar_url"]) == (
                     "guest",
                     False,
@@ -237,30 +210,30 @@ def test_others_see_joined_and_left(app: PrefixDispatcher) -> None:
                 assert joined["control"]["display_name"] == "Gus"
             left = json.loads(owner.receive_text())["payload"]
             assert left == {"message": "left", "id": success["id"], "reason": "quit"}
-            assert [p["id"] for p in _present(client, room_id)] == [owner_id]
+            assert [p["id"] for p in people_in(client, room_id)] == [owner_id]
 
 
 def test_resumption_keeps_the_participant_id(app: PrefixDispatcher) -> None:
-    _freeze(app)
+    freeze_clock(app)
     room_id = make_room(app)
     with TestClient(app, base_url=ROOT) as client:
-        first = _start(client, room_id)
+        first = start_session(client, room_id)
         with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{first['ticket']}"]) as ws:
-            first_id = _join(ws)["payload"]["id"]
-        second = _start(client, room_id, resumption=first["resumption"])
+            first_id = send_join(ws)["payload"]["id"]
+        second = start_session(client, room_id, resumption=first["resumption"])
         assert second["resumption"] == first["resumption"]
         with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{second['ticket']}"]) as ws:
-            assert _join(ws)["payload"]["id"] == first_id
+            assert send_join(ws)["payload"]["id"] == first_id
 
 
 def test_refused_tickets_are_http_errors(app: PrefixDispatcher) -> None:
-    _freeze(app)
+    freeze_clock(app)
     room_id = make_room(app)
     with TestClient(app, base_url=ROOT) as client:
-        used = _start(client, room_id)["ticket"]
+        used = start_session(client, room_id)["ticket"]
         with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{used}"]):
             pass
-        expired = _start(client, room_id)["ticket"]
+        expired = start_session(client, room_id)["ticket"]
         app.state.ctx.clock.set(NOW + TICKET_TTL_MS)
         for ticket in (used, expired, "x" * 64, "no/such+ticket"):
             with (
@@ -292,7 +265,7 @@ def test_refused_tickets_are_http_errors(app: PrefixDispatcher) -> None:
 
 
 def test_a_call_in_ticket_joins_as_a_phone_user(app: PrefixDispatcher) -> None:
-    _freeze(app)
+    freeze_clock(app)
     room_id = make_room(app)
     auth = {"Authorization": f"Bearer {token('alice')}"}
     with TestClient(app, base_url=ROOT) as client:
@@ -306,192 +279,12 @@ def test_a_call_in_ticket_joins_as_a_phone_user(app: PrefixDispatcher) -> None:
             WS_PATH, subprotocols=["opentalk-signaling-json-v1.0", f"ticket#{ticket}"]
         ) as ws:
             assert ws.accepted_subprotocol == "opentalk-signaling-json-v1.0"
-            success = _join(ws)["payload"]
+            success = send_join(ws)["payload"]
             assert (success["display_name"], success["role"], success["is_room_owner"]) == (
                 "Phone user",
                 "user",
                 False,
             )
-
-
-def test_breakout_rooms_opened_by_a_moderator(app: PrefixDispatcher) -> None:
-    _freeze(app)
-    room_id = make_room(app)
-    auth = {"Authorization": f"Bearer {token('alice')}"}
-    with TestClient(app, base_url=ROOT) as client:
-        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
-            "invite_code"
-        ]
-        guest_ticket = client.post(
-            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
-        ).json()["ticket"]
-        owner_ticket = _start(client, room_id)["ticket"]
-        with (
-            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner,
-            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{guest_ticket}"]) as guest,
-        ):
-            _join(owner)
-            _join(guest)
-            owner.receive_text()  # joined
-            start = {"namespace": "breakout", "payload": {"action": "start", "rooms": [{"name": "A"}, {}]}}
-            guest.send_text(json.dumps(start))
-            assert json.loads(guest.receive_text())["payload"] == {"error": "insufficient_permissions"}
-            owner.send_text(json.dumps(start))
-            started = json.loads(owner.receive_text())
-            assert started["namespace"] == "breakout"
-            rooms = started["payload"]["rooms"]
-            assert [room["name"] for room in rooms] == ["A", "Breakout room 2"]
-            assert started["payload"] == {
-                "message": "started",
-                "rooms": rooms,
-                "expires": None,
-                "assignment": None,
-            }
-            assert json.loads(guest.receive_text()) == started
-            into = client.post(
-                f"/opentalk/v1/rooms/{room_id}/start", json={"breakout_room": rooms[1]["id"]}, headers=auth
-            )
-            assert into.status_code == 200
-            wrong = client.post(
-                f"/opentalk/v1/rooms/{room_id}/start_invited",
-                json={"invite_code": code, "breakout_room": str(uuid.uuid4())},
-            )
-            assert (wrong.status_code, wrong.json()) == (
-                400,
-                error("invalid_breakout_room_id", "The provided breakout room ID is invalid"),
-            )
-            owner.send_text(json.dumps({"namespace": "breakout", "payload": {"action": "stop"}}))
-            assert json.loads(owner.receive_text())["payload"] == {"message": "stopped"}
-            assert json.loads(guest.receive_text())["payload"] == {"message": "stopped"}
-            closed = client.post(
-                f"/opentalk/v1/rooms/{room_id}/start", json={"breakout_room": rooms[1]["id"]}, headers=auth
-            )
-            assert (closed.status_code, closed.json()) == (400, NO_BREAKOUT)
-
-
-def test_a_moderator_kicks_and_bans(app: PrefixDispatcher) -> None:
-    _freeze(app)
-    room_id = make_room(app)
-    auth = {"Authorization": f"Bearer {token('alice')}"}
-    with TestClient(app, base_url=ROOT) as client:
-        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
-            "invite_code"
-        ]
-        guest_ticket = client.post(
-            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
-        ).json()["ticket"]
-        owner_ticket = _start(client, room_id)["ticket"]
-        second_owner_ticket = _start(client, room_id)["ticket"]
-        with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner:
-            _join(owner)
-            with client.websocket_connect(
-                WS_PATH, subprotocols=[PROTOCOL, f"ticket#{guest_ticket}"]
-            ) as guest:
-                guest_id = _join(guest)["payload"]["id"]
-                owner.receive_text()  # joined
-                guest.send_text(
-                    json.dumps({"namespace": "moderation", "payload": {"action": "kick", "target": guest_id}})
-                )
-                assert json.loads(guest.receive_text())["payload"] == {"error": "insufficient_permissions"}
-                ban = {"namespace": "moderation", "payload": {"action": "ban", "target": guest_id}}
-                owner.send_text(json.dumps(ban))
-                assert json.loads(owner.receive_text())["payload"] == {"error": "cannot_ban_guest"}
-                owner.send_text(
-                    json.dumps({"namespace": "moderation", "payload": {"action": "kick", "target": guest_id}})
-                )
-                assert json.loads(guest.receive_text())["payload"] == {"message": "kicked"}
-                assert json.loads(owner.receive_text())["payload"] == {
-                    "message": "left",
-                    "id": guest_id,
-                    "reason": "kicked",
-                }
-                assert len(_present(client, room_id)) == 1
-            # A second connection of the owner (another device) is banned by the first: a user ban.
-            with client.websocket_connect(
-                WS_PATH, subprotocols=[PROTOCOL, f"ticket#{second_owner_ticket}"]
-            ) as other:
-                other_id = _join(other)["payload"]["id"]
-                owner.receive_text()  # joined
-                owner.send_text(
-                    json.dumps({"namespace": "moderation", "payload": {"action": "ban", "target": other_id}})
-                )
-                assert json.loads(other.receive_text())["payload"] == {"message": "banned"}
-                assert json.loads(owner.receive_text())["payload"]["reason"] == "banned"
-            refused = client.post(f"/opentalk/v1/rooms/{room_id}/start", json={}, headers=auth)
-            assert (refused.status_code, refused.json()) == (
-                403,
-                error("banned_from_room", "This user has been banned from entering this room"),
-            )
-        # The ban lasts as long as the session: end it, and the user may start again.
-        assert client.delete(f"/_omnimeet/vendors/opentalk/rooms/{room_id}/session").status_code == 200
-        assert client.post(f"/opentalk/v1/rooms/{room_id}/start", json={}, headers=auth).status_code == 200
-
-
-def test_the_waiting_room(app: PrefixDispatcher) -> None:
-    _freeze(app)
-    room_id = make_room(app, waiting_room=True)
-    auth = {"Authorization": f"Bearer {token('alice')}"}
-    with TestClient(app, base_url=ROOT) as client:
-        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
-            "invite_code"
-        ]
-        guest_ticket = client.post(
-            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
-        ).json()["ticket"]
-        owner_ticket = _start(client, room_id)["ticket"]
-        with (
-            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner,
-            client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{guest_ticket}"]) as guest,
-        ):
-            owner_id = _join(owner)["payload"]["id"]
-            waiting = _join(guest, "Gus")
-            assert waiting["namespace"] == "moderation"
-            assert waiting["payload"] == {"message": "in_waiting_room"}
-            heard = json.loads(owner.receive_text())["payload"]
-            guest_id = heard["id"]
-            assert heard == {
-                "message": "joined_waiting_room",
-                "id": guest_id,
-                "control": {"display_name": "Gus", "avatar_url": None, "role": "guest"},
-            }
-            assert [p["id"] for p in _present(client, room_id)] == [owner_id]
-            enter = {"namespace": "control", "payload": {"action": "enter_room"}}
-            guest.send_text(json.dumps(enter))
-            assert json.loads(guest.receive_text())["payload"] == {
-                "error": "not_accepted_or_not_in_waiting_room"
-            }
-            owner.send_text(
-                json.dumps({"namespace": "moderation", "payload": {"action": "accept", "target": guest_id}})
-            )
-            assert json.loads(guest.receive_text())["payload"] == {"message": "accepted"}
-            guest.send_text(json.dumps(enter))
-            success = json.loads(guest.receive_text())["payload"]
-            assert (success["message"], success["id"], success["display_name"]) == (
-                "join_success",
-                guest_id,
-                "Gus",
-            )
-            assert json.loads(owner.receive_text())["payload"]["message"] == "joined"
-            assert sorted(p["id"] for p in _present(client, room_id)) == sorted([owner_id, guest_id])
-
-
-def test_phone_callers_wait_in_the_sip_lobby(app: PrefixDispatcher) -> None:
-    _freeze(app)
-    room_id = make_room(app)
-    auth = {"Authorization": f"Bearer {token('alice')}"}
-    with TestClient(app, base_url=ROOT) as client:
-        sip = client.put(f"/opentalk/v1/rooms/{room_id}/sip", json={"lobby": True}, headers=auth).json()
-        ticket = client.post(
-            "/opentalk/v1/services/call_in/start",
-            json={"id": sip["sip_id"], "pin": sip["password"]},
-            headers={"Authorization": f"Bearer {token('gateway')}"},
-        ).json()["ticket"]
-        with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{ticket}"]) as ws:
-            assert _join(ws)["payload"] == {"message": "in_waiting_room"}
-            assert _present(client, room_id) == []
-
-
-# --- WebSocket, live server ----------------------------------------------------------------------
 
 
 def test_live_server_socket(omnimeet_server: OmnimeetServer) -> None:
