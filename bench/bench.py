@@ -1,17 +1,19 @@
-"""omnimeet's benchmark: throughput and latency under wrk, start-up time and reset latency.
+"""omnimeet's benchmark (run it with bench/run): wrk against the ceilings, omnimeet and its peers, plus
+start-up time, reset latency and resident memory.
 
-Everything is measured side by side in one run on one machine, so the figures to compare are the ratios to
-the ceiling (FastAPI answering from memory under the same server), not the absolute numbers.
-Traffic goes to 127.0.0.1 only; every loop is bounded in count and time.
+Everything runs side by side in one run on one machine, on 127.0.0.1 only, so the figures to compare are
+ratios (to the FastAPI-from-memory ceiling), not absolute numbers. Every wait is bounded in time.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
 import json
+import math
 import os
-import re
+import secrets
 import shutil
 import signal
 import socket
@@ -20,14 +22,31 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+from typing import Any
+
+import jwt
 
 HERE = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
-TOKEN = "OAuth bench-token"
-BASE = "/telemost/v1/telemost-api"
+NODE_BIN = HERE / "node_modules" / ".bin"
+TELEMOST = "/telemost/v1/telemost-api"
+TELEMOST_AUTH = "OAuth bench-token"
+VONAGE = "/vonage/v1/meetings"
+VONAGE_AUTH = "Bearer " + jwt.encode({"application_id": "bench-app"}, "permissive-mode-checks-no-signature",
+                                     algorithm="HS256")
+OPENTALK = "/opentalk/v1"
+OPENTALK_AUTH = "Bearer " + jwt.encode(
+    {"sub": "bench", "iss": "https://keycloak.example/realms/opentalk", "email": "bench@example.com",
+     "given_name": "Bench", "family_name": "Mark", "name": "Bench Mark"},
+    "not-checked-in-permissive-mode-32b", algorithm="HS256")
+MEET = "/openvidu/meet/api/v1"
+MEET_KEY = "bench-api-key"
+UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
+MIB = 1024 * 1024
 
+
+# --- processes ---------------------------------------------------------------------------------------
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -35,196 +54,430 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def request(method: str, url: str, body: bytes | None = None, timeout: float = 5.0) -> tuple[int, bytes]:
-    req = urllib.request.Request(url, data=body, method=method)
-    req.add_header("Authorization", TOKEN)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
+class Client:
+    """One keep-alive HTTP/1.1 connection to 127.0.0.1:port."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+
+    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+             ) -> tuple[int, bytes]:
+        data = None if body is None else json.dumps(body).encode()
+        hdrs = dict(headers or {})
+        if data is not None:
+            hdrs["Content-Type"] = "application/json"
+        for attempt in (1, 2):
+            try:
+                self.conn.request(method, path, body=data, headers=hdrs)
+                resp = self.conn.getresponse()
+                return resp.status, resp.read()
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # the server closed an idle keep-alive connection: open a new one
+                self.conn.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def json(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
+             expect: tuple[int, ...] = (200, 201)) -> Any:
+        status, raw = self.call(method, path, body, headers)
+        if status not in expect:
+            raise RuntimeError(f"{method} {path}: {status} {raw[:300]!r}")
+        return json.loads(raw) if raw else None
+
+
+def probe(port: int, path: str, headers: dict[str, str] | None) -> int | None:
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.read()
-    except urllib.error.HTTPError as err:
-        return err.code, err.read()
-
-
-def wait_healthy(url: str, deadline_s: float) -> float:
-    """Seconds until ``url`` answers 200, polling every 5 ms; raises after ``deadline_s``."""
-    start = time.perf_counter()
-    while time.perf_counter() - start < deadline_s:
-        try:
-            with urllib.request.urlopen(url, timeout=1) as resp:
-                if resp.status == 200:
-                    return time.perf_counter() - start
-        except OSError:
-            pass
-        time.sleep(0.005)
-    raise RuntimeError(f"{url} not healthy after {deadline_s}s")
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+        conn.request("GET", path, headers=headers or {})
+        status = conn.getresponse().status
+        conn.close()
+        return status
+    except OSError:
+        return None
 
 
 class Server:
-    def __init__(self, argv: list[str], health_url: str, env: dict[str, str] | None = None) -> None:
-        self.argv, self.health_url, self.env = argv, health_url, env
+    """A server process in its own process group; ready once ``path`` answers (200, or anything with
+    ``any_status``); ``startup_s`` from spawn to that answer."""
+
+    def __init__(self, name: str, argv: list[str], port: int, path: str, *, env: dict[str, str] | None = None,
+                 headers: dict[str, str] | None = None, any_status: bool = False, cwd: Path | None = None
+                 ) -> None:
+        self.name, self.argv, self.port, self.path = name, argv, port, path
+        self.env, self.headers, self.any_status, self.cwd = env, headers, any_status, cwd
 
     def __enter__(self) -> Server:
+        self.log = tempfile.TemporaryFile()
         started = time.perf_counter()
-        self.proc = subprocess.Popen(self.argv, env={**os.environ, **(self.env or {})},
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-        wait_healthy(self.health_url, 30)
-        self.startup_s = time.perf_counter() - started
-        return self
+        self.proc = subprocess.Popen(self.argv, env={**os.environ, **(self.env or {})}, cwd=self.cwd,
+                                     stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
+        deadline = started + 60
+        while time.perf_counter() < deadline:
+            status = probe(self.port, self.path, self.headers)
+            if status is not None and (status == 200 or (self.any_status and status < 500)):
+                self.startup_s = time.perf_counter() - started
+                return self
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.005)
+        self.__exit__()
+        self.log.seek(0)
+        raise RuntimeError(f"{self.name} did not come up: {self.log.read()[-2000:].decode(errors='replace')}")
 
-    def rss_mb(self) -> float:
-        total = 0
-        for pid in [self.proc.pid, *children(self.proc.pid)]:
+    def pids(self) -> list[int]:
+        """The process and its descendants."""
+        found, todo = [], [self.proc.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            try:
+                kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except OSError:
+                kids = []
+            todo += [int(k) for k in kids]
+        return found
+
+    def rss_mb(self) -> dict[str, float]:
+        """VmRSS per process (MB): the whole tree and the largest one (a worker, or the only process)."""
+        sizes = []
+        for pid in self.pids():
             try:
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
+                        sizes.append(int(line.split()[1]) / 1024)
             except OSError:
                 pass
-        return round(total / 1024, 1)
+        return {"total": round(sum(sizes), 1), "largest": round(max(sizes, default=0), 1)}
 
     def __exit__(self, *exc: object) -> None:
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=10)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
+            self.proc.wait(timeout=15)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
 
 
-def children(pid: int) -> list[int]:
-    try:
-        out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
-    except FileNotFoundError:
-        return []
-    return [int(p) for p in out.split()]
-
+# --- wrk ---------------------------------------------------------------------------------------------
 
 WRK_LUA = """
-wrk.method = "{method}"
-wrk.headers["Authorization"] = "{token}"
+wrk.method = {method}
+{headers}
 {body}
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH {{\\"requests\\":%d,\\"duration_us\\":%d,\\"p50_us\\":%d,\\"p99_us\\":%d,\\"max_us\\":%d," ..
+    "\\"non_2xx_3xx\\":%d,\\"socket_errors\\":%d,\\"bytes\\":%d}}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), latency.max,
+    e.status, e.connect + e.read + e.write + e.timeout, summary.bytes))
+end
 """
 
 
-def wrk(url: str, method: str, body: str | None, seconds: int, connections: int) -> dict[str, float]:
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(WRK_LUA.format(
-            method=method, token=TOKEN,
-            body=(f'wrk.headers["Content-Type"] = "application/json"\nwrk.body = {json.dumps(body)}'
-                  if body else ""),
-        ))
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
-        capture_output=True, text=True, timeout=seconds + 30, check=True,
-    ).stdout
-    os.unlink(script.name)
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    return {"rps": round(rps), "p50_ms": latency(out, "50%"), "p99_ms": latency(out, "99%"),
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+def wrk(port: int, path: str, method: str = "GET", headers: dict[str, str] | None = None,
+        body: Any = None, *, seconds: float, connections: int) -> dict[str, Any]:
+    hdrs = dict(headers or {})
+    if body is not None:
+        hdrs["Content-Type"] = "application/json"
+    script = WRK_LUA.format(
+        method=json.dumps(method),
+        headers="\n".join(f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in hdrs.items()),
+        body="" if body is None else f"wrk.body = {json.dumps(json.dumps(body))}",
+    )
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script)
+    try:
+        out = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "-s", f.name, f"http://127.0.0.1:{port}{path}"],
+            capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    finally:
+        os.unlink(f.name)
+    line = next(l for l in out.splitlines() if l.startswith("BENCH "))
+    raw = json.loads(line[len("BENCH "):])
+    return {"rps": round(raw["requests"] / (raw["duration_us"] / 1e6)), "p50_ms": round(raw["p50_us"] / 1000, 2),
+            "p99_ms": round(raw["p99_us"] / 1000, 2), "requests": raw["requests"],
+            "non_2xx_3xx": raw["non_2xx_3xx"], "socket_errors": raw["socket_errors"],
+            "mb_per_s": round(raw["bytes"] / (raw["duration_us"] / 1e6) / MIB, 1)}
 
 
-def latency(out: str, pct: str) -> float:
-    m = re.search(rf"{re.escape(pct)}\s+([\d.]+)(us|ms|s)", out)
-    if not m:
-        return float("nan")
-    value, unit = float(m.group(1)), m.group(2)
-    return round(value / 1000 if unit == "us" else value * 1000 if unit == "s" else value, 2)
+# --- the systems under test --------------------------------------------------------------------------
+
+def ceiling(name: str, app: str) -> Server:
+    port = free_port()
+    return Server(name, [str(VENV_BIN / "uvicorn"), app, "--app-dir", str(HERE), "--host", "127.0.0.1",
+                         "--port", str(port), "--workers", "1", *UVICORN_FLAGS],
+                  port, f"{TELEMOST}/conferences/1")
 
 
-def measure(url: str, method: str, body: str | None, args: argparse.Namespace) -> dict[str, float]:
-    """Median-throughput run of ``args.repeat`` wrk runs."""
-    runs = [wrk(url, method, body, args.seconds, args.connections) for _ in range(args.repeat)]
-    return sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
-
-
-def omnimeet_server(port: int, data_dir: Path, database_url: str | None, workers: int) -> Server:
+def omnimeet(name: str, data_dir: Path, database_url: str | None, workers: int) -> Server:
+    port = free_port()
     argv = [str(VENV_BIN / "omnimeet"), "serve", "--port", str(port), "--workers", str(workers)]
-    env = {"OMNIMEET_DATA_DIR": str(data_dir)}
     if database_url:
         argv += ["--database-url", database_url]
-    return Server(argv, f"http://127.0.0.1:{port}/_omnimeet/health", env)
+    return Server(name, argv, port, "/_omnimeet/health", env={"OMNIMEET_DATA_DIR": str(data_dir)})
+
+
+def prism() -> Server:
+    port = free_port()
+    return Server("prism", [str(NODE_BIN / "prism"), "mock", str(HERE / "peers" / "telemost-mini.yaml"),
+                            "-h", "127.0.0.1", "-p", str(port), "--errors", "false", "-v", "error"],
+                  port, f"{TELEMOST}/conferences/1", headers={"Authorization": TELEMOST_AUTH}, any_status=True)
+
+
+def mockoon(work: Path) -> Server:
+    port = free_port()
+    return Server("mockoon", [str(NODE_BIN / "mockoon-cli"), "start", "-d",
+                              str(HERE / "peers" / "telemost-mockoon.json"), "-p", str(port), "-l", "127.0.0.1",
+                              "-X", "--disable-admin-api"],
+                  port, f"{TELEMOST}/conferences/1", any_status=True, cwd=work, env={"HOME": str(work)})
+
+
+def telemost_pair(server: Server, conference: str, a: argparse.Namespace) -> dict[str, Any]:
+    auth = {"Authorization": TELEMOST_AUTH}
+    return {
+        "telemost_get": wrk(server.port, f"{TELEMOST}/conferences/{conference}", headers=auth,
+                            seconds=a.seconds, connections=a.connections),
+        "telemost_post": wrk(server.port, f"{TELEMOST}/conferences", "POST", auth, {"access_level": "PUBLIC"},
+                             seconds=a.seconds, connections=a.connections),
+    }
+
+
+def seed_omnimeet(c: Client) -> dict[str, Any]:
+    """What the scenarios read: a conference, 25 Vonage rooms, a weekly OpenTalk event over a year, an
+    OpenVidu Meet recording of two hours (the largest file the emulator writes)."""
+    seeded: dict[str, Any] = {}
+    auth = {"Authorization": TELEMOST_AUTH}
+    seeded["conference"] = c.json("POST", f"{TELEMOST}/conferences", {"access_level": "PUBLIC"}, auth)["id"]
+    for i in range(25):
+        c.json("POST", f"{VONAGE}/rooms", {"display_name": f"bench {i}"}, {"Authorization": VONAGE_AUTH})
+    event = c.json("POST", f"{OPENTALK}/events", {
+        "title": "Weekly", "description": "bench", "is_time_independent": False, "is_all_day": False,
+        "starts_at": {"datetime": "2027-01-04T09:00:00Z", "timezone": "Europe/Berlin"},
+        "ends_at": {"datetime": "2027-01-04T10:00:00Z", "timezone": "Europe/Berlin"},
+        "recurrence_pattern": ["RRULE:FREQ=WEEKLY;COUNT=52"]}, {"Authorization": OPENTALK_AUTH})
+    seeded["event"] = event["id"]
+    try:
+        key = {"X-API-KEY": MEET_KEY}
+        now_ms = int(time.time() * 1000)
+        room = c.json("POST", f"{MEET}/rooms", {"roomNamePrefix": "bench",
+                                                 "expirationDate": now_ms + 400 * 86_400_000}, key)
+        rec = c.json("POST", f"{MEET}/recordings", {"roomName": room["roomName"]}, key)
+        c.json("POST", "/_omnimeet/clock", {"advance_seconds": 7200})
+        c.json("PUT", f"{MEET}/recordings/{rec['id']}", None, key, expect=(200, 204))
+        info = c.json("GET", f"{MEET}/recordings/{rec['id']}", None, key)
+        seeded["recording"], seeded["recording_size"] = rec["id"], info.get("size")
+    except (RuntimeError, KeyError) as exc:
+        seeded["recording_error"] = str(exc)
+    return seeded
+
+
+def omnimeet_scenarios(server: Server, seeded: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
+    run = dict(seconds=a.seconds, connections=a.connections)
+    out = telemost_pair(server, seeded["conference"], a)
+    out["vonage_rooms_page"] = wrk(server.port, f"{VONAGE}/rooms?page_size=20",
+                                   headers={"Authorization": VONAGE_AUTH}, **run)
+    out["opentalk_instances"] = wrk(server.port, f"{OPENTALK}/events/{seeded['event']}/instances?per_page=100",
+                                    headers={"Authorization": OPENTALK_AUTH}, **run)
+    if "recording" in seeded:
+        out["meet_range_read"] = wrk(server.port, f"{MEET}/recordings/{seeded['recording']}/stream",
+                                     headers={"X-API-KEY": MEET_KEY, "Range": f"bytes=0-{MIB - 1}"}, **run)
+    return out
+
+
+def reset_with_rooms(c: Client, rooms: int, repeat: int) -> list[float]:
+    """ms of POST /_omnimeet/reset, each time with ``rooms`` Telemost conferences present."""
+    times = []
+    for _ in range(repeat):
+        for _ in range(rooms):
+            c.json("POST", f"{TELEMOST}/conferences", {"access_level": "PUBLIC"}, {"Authorization": TELEMOST_AUTH})
+        t = time.perf_counter()
+        c.json("POST", "/_omnimeet/reset", expect=(200, 204))
+        times.append(round((time.perf_counter() - t) * 1000, 2))
+    return times
+
+
+# --- PostgreSQL --------------------------------------------------------------------------------------
+
+def postgres_database() -> tuple[str, str] | None:
+    """A fresh database on 127.0.0.1:5432 (name, SQLAlchemy URL), or None where there is none."""
+    if not shutil.which("createdb"):
+        return None
+    name = f"bench_{secrets.token_hex(4)}"
+    done = subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True, timeout=30)
+    if done.returncode != 0:
+        print(f"PostgreSQL skipped: {done.stderr.decode().strip()}", file=sys.stderr)
+        return None
+    return name, f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def drop_database(name: str) -> None:
+    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
+                   capture_output=True, timeout=60)
+
+
+# --- the run -----------------------------------------------------------------------------------------
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--postgres", default=os.environ.get("OMNIMEET_BENCH_POSTGRES_URL"),
-                        help="also measure on this PostgreSQL database URL")
-    parser.add_argument("--out", type=Path, default=HERE / "results")
-    args = parser.parse_args()
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--quick", action="store_true", help="3 s per wrk run, fewer repetitions (for trying it out)")
+    p.add_argument("--seconds", type=float, help="seconds per wrk run (default 10, 3 with --quick)")
+    p.add_argument("--connections", type=int, default=32)
+    p.add_argument("--no-postgres", action="store_true")
+    p.add_argument("--no-peers", action="store_true")
+    p.add_argument("--out", type=Path, default=HERE / "results")
+    a = p.parse_args()
+    a.seconds = a.seconds or (3 if a.quick else 10)
+    rss_requests = 20_000 if a.quick else 100_000
+    startups_n, reset_n = (3, 2) if a.quick else (5, 5)
     if not shutil.which("wrk"):
         print("wrk is missing: apt-get install -y wrk", file=sys.stderr)
         return 2
-    results: dict[str, object] = {
+    loadavg = Path("/proc/loadavg").read_text().split()[:3]
+    res: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "settings": {"seconds": args.seconds, "connections": args.connections, "repeat": args.repeat},
+        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "loadavg_at_start": loadavg},
+        "settings": {"seconds": a.seconds, "connections": a.connections, "wrk_threads": 2, "quick": a.quick,
+                     "uvicorn": "uvloop + httptools, no access log"},
+        "throughput": {}, "notes": [],
     }
-    port = free_port()
-    ceiling = Server([str(VENV_BIN / "uvicorn"), "ceiling_app:app", "--port", str(port), "--log-level",
-                      "warning", "--no-access-log", "--app-dir", str(HERE)],
-                     f"http://127.0.0.1:{port}/telemost/v1/telemost-api/conferences/1")
-    with ceiling:
-        results["ceiling_fastapi_memory"] = {
-            "get": measure(f"http://127.0.0.1:{port}{BASE}/conferences/12345678901234", "GET", None, args),
-            "post": measure(f"http://127.0.0.1:{port}{BASE}/conferences", "POST", "{}", args),
-        }
-    backends = {"sqlite": None, **({"postgresql": args.postgres} if args.postgres else {})}
-    for backend, url in backends.items():
-        for workers in (1, 2):
+    thr = res["throughput"]
+
+    for name, app in (("starlette_memory", "ceilings:starlette_app"), ("fastapi_memory", "ceilings:fastapi_app")):
+        log(f"ceiling {name}")
+        with ceiling(name, app) as s:
+            thr[name] = telemost_pair(s, "12345678901234", a)
+
+    backends: list[tuple[str, str | None, str | None]] = [("sqlite", None, None)]
+    pg = None if a.no_postgres else postgres_database()
+    if pg:
+        backends.append(("postgresql", pg[1], pg[0]))
+    elif not a.no_postgres:
+        res["notes"].append("PostgreSQL not measured: createdb failed or is missing")
+    try:
+        for backend, url, _ in backends:
+            for workers in (1, 2):
+                name = f"omnimeet_{backend}_{workers}w"
+                log(name)
+                with tempfile.TemporaryDirectory() as tmp, omnimeet(name, Path(tmp), url, workers) as s:
+                    c = Client(s.port)
+                    c.json("POST", "/_omnimeet/reset", expect=(200, 204))
+                    seeded = seed_omnimeet(c)
+                    if "recording_error" in seeded:
+                        res["notes"].append(f"{name}: no recording: {seeded['recording_error']}")
+                    else:
+                        res.setdefault("recording_size_bytes", seeded["recording_size"])
+                    idle = s.rss_mb()
+                    thr[name] = omnimeet_scenarios(s, seeded, a)
+                    if backend == "sqlite" and workers == 1:
+                        done = sum(r["requests"] for r in thr[name].values())
+                        if done < rss_requests:
+                            rate = max(thr[name]["telemost_get"]["rps"], 100)
+                            wrk(s.port, f"{TELEMOST}/conferences/{seeded['conference']}",
+                                headers={"Authorization": TELEMOST_AUTH},
+                                seconds=math.ceil((rss_requests - done) / rate * 1.1) + 1,
+                                connections=a.connections)
+                        res["memory_sqlite_1w"] = {"rss_mb_idle_seeded": idle, "rss_mb_after_load": s.rss_mb(),
+                                                   "requests_at_least": rss_requests}
+                        log("reset with 1,000 rooms")
+                        res["reset_ms_1000_rooms"] = reset_with_rooms(c, 1000, reset_n)
+                    c.conn.close()
+    finally:
+        if pg:
+            drop_database(pg[0])
+
+    log("start-up")
+    startups, idle = [], None
+    for _ in range(startups_n):
+        with tempfile.TemporaryDirectory() as tmp, omnimeet("startup", Path(tmp), None, 1) as s:
+            startups.append(round(s.startup_s, 3))
+            time.sleep(0.5)
+            idle = s.rss_mb()
+    res["startup_s"] = startups
+    res["rss_mb_idle_fresh"] = idle
+
+    if not a.no_peers:
+        if not (NODE_BIN / "prism").exists():
+            res["notes"].append("peers not measured: bench/node_modules missing (npm ci in bench/)")
+        else:
             with tempfile.TemporaryDirectory() as tmp:
-                port = free_port()
-                with omnimeet_server(port, Path(tmp), url, workers) as server:
-                    base = f"http://127.0.0.1:{port}"
-                    request("POST", f"{base}/_omnimeet/reset")
-                    status, body = request("POST", f"{base}{BASE}/conferences", b'{"access_level":"PUBLIC"}')
-                    assert status == 201, (status, body)
-                    conference = json.loads(body)["id"]
-                    entry: dict[str, object] = {
-                        "get": measure(f"{base}{BASE}/conferences/{conference}", "GET", None, args),
-                        "post": measure(f"{base}{BASE}/conferences", "POST", '{"access_level":"PUBLIC"}', args),
-                        "rss_mb_after_load": server.rss_mb(),
-                    }
-                    if workers == 1:
-                        resets = []
-                        for _ in range(20):
-                            t = time.perf_counter()
-                            request("POST", f"{base}/_omnimeet/reset")
-                            resets.append((time.perf_counter() - t) * 1000)
-                        entry["reset_ms_median"] = round(statistics.median(resets), 2)
-                    results[f"omnimeet_{backend}_{workers}w"] = entry
-    startups = []
-    for _ in range(3):
-        with tempfile.TemporaryDirectory() as tmp, omnimeet_server(free_port(), Path(tmp), None, 1) as server:
-            startups.append(server.startup_s)
-            results["rss_mb_idle"] = server.rss_mb()
-    results["startup_s_median"] = round(statistics.median(startups), 3)
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{dt.date.today().isoformat()}.json"
-    path.write_text(json.dumps(results, indent=2) + "\n")
-    print(table(results))
-    print(f"\nwritten to {path}")
+                for make in (prism, lambda: mockoon(Path(tmp))):
+                    server = make()
+                    log(server.name)
+                    try:
+                        with server as s:
+                            thr[s.name] = telemost_pair(s, "12345678901234", a)
+                            res.setdefault("peers", {})[s.name] = {"startup_s": round(s.startup_s, 3),
+                                                                   "rss_mb_after_load": s.rss_mb()}
+                    except RuntimeError as exc:
+                        res["notes"].append(f"{server.name} not measured: {exc}")
+
+    a.out.mkdir(parents=True, exist_ok=True)
+    stamp = dt.date.today().isoformat() + ("-quick" if a.quick else "")
+    (a.out / f"{stamp}.json").write_text(json.dumps(res, indent=2) + "\n")
+    md = report(res)
+    (a.out / f"{stamp}.md").write_text(md)
+    print(md)
+    print(f"written to {a.out / stamp}.json and .md")
     return 0
 
 
-def table(results: dict[str, object]) -> str:
-    ceiling = results["ceiling_fastapi_memory"]
-    assert isinstance(ceiling, dict)
-    lines = ["| server | GET req/s | GET p99 ms | GET vs ceiling | POST req/s | POST p99 ms | POST vs ceiling |",
-             "|---|---|---|---|---|---|---|"]
-    for name, entry in results.items():
-        if not isinstance(entry, dict) or "get" not in entry:
-            continue
-        get, post = entry["get"], entry["post"]
-        lines.append(f"| {name} | {get['rps']} | {get['p99_ms']} | {get['rps'] / ceiling['get']['rps']:.2f} | "
-                     f"{post['rps']} | {post['p99_ms']} | {post['rps'] / ceiling['post']['rps']:.2f} |")
-    lines.append(f"\nstart-up to healthy: {results['startup_s_median']} s (median of 3); "
-                 f"idle RSS {results['rss_mb_idle']} MB")
-    return "\n".join(lines)
+# --- the report --------------------------------------------------------------------------------------
+
+SCENARIOS = ["telemost_get", "telemost_post", "vonage_rooms_page", "opentalk_instances", "meet_range_read"]
+
+
+def report(res: dict[str, Any]) -> str:
+    thr = res["throughput"]
+    base = thr["fastapi_memory"]
+    lines = [f"# omnimeet benchmark {res['date']}", "",
+             f"wrk, 2 threads, {res['settings']['connections']} connections, {res['settings']['seconds']} s per "
+             f"figure, one run each; {res['machine']['cpus']} CPUs, load average at start "
+             f"{' '.join(res['machine']['loadavg_at_start'])}. req/s (p50 / p99 ms) [ratio to FastAPI from memory]; "
+             "non-2xx answers in braces when there were any.", "",
+             "| server | " + " | ".join(SCENARIOS) + " |", "|---" * (len(SCENARIOS) + 1) + "|"]
+    for name, runs in thr.items():
+        cells = []
+        for sc in SCENARIOS:
+            r = runs.get(sc)
+            if not r:
+                cells.append("-")
+                continue
+            ref = base.get(sc)
+            ratio = f" [{r['rps'] / ref['rps']:.2f}]" if ref else ""
+            bad = f" {{{r['non_2xx_3xx']} non-2xx}}" if r["non_2xx_3xx"] or r["socket_errors"] else ""
+            extra = f" {r['mb_per_s']} MB/s" if sc == "meet_range_read" else ""
+            cells.append(f"{r['rps']} ({r['p50_ms']} / {r['p99_ms']}){ratio}{extra}{bad}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "| other figure | value |", "|---|---|"]
+    if "startup_s" in res:
+        lines.append(f"| start-up to first 200 from /_omnimeet/health, fresh data dir (median of "
+                     f"{len(res['startup_s'])}) | {statistics.median(res['startup_s'])} s |")
+    if "reset_ms_1000_rooms" in res:
+        lines.append(f"| POST /_omnimeet/reset with 1,000 rooms (median of {len(res['reset_ms_1000_rooms'])}) | "
+                     f"{statistics.median(res['reset_ms_1000_rooms'])} ms |")
+    if res.get("rss_mb_idle_fresh"):
+        lines.append(f"| RSS idle, fresh start, 1 worker | {res['rss_mb_idle_fresh']['largest']} MB |")
+    if "memory_sqlite_1w" in res:
+        m = res["memory_sqlite_1w"]
+        lines.append(f"| RSS 1 worker (SQLite) after >= {m['requests_at_least']:,} requests | "
+                     f"{m['rss_mb_after_load']['largest']} MB (seeded idle {m['rss_mb_idle_seeded']['largest']} MB) |")
+    for name, peer in res.get("peers", {}).items():
+        lines.append(f"| {name}: start-up to first answer / RSS after load | {peer['startup_s']} s / "
+                     f"{peer['rss_mb_after_load']['total']} MB |")
+    if res.get("recording_size_bytes"):
+        lines.append(f"| meet_range_read: bytes served per request (the whole recording; the emulator's largest "
+                     f"file is smaller than 1 MiB) | {res['recording_size_bytes']} |")
+    if res["notes"]:
+        lines += ["", "Notes:"] + [f"- {n}" for n in res["notes"]]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
