@@ -196,7 +196,7 @@ def wrk(port: int, path: str, method: str = "GET", headers: dict[str, str] | Non
             capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
     finally:
         os.unlink(f.name)
-    line = next(l for l in out.splitlines() if l.startswith("BENCH "))
+    line = next(x for x in out.splitlines() if x.startswith("BENCH "))
     raw = json.loads(line[len("BENCH "):])
     return {"rps": round(raw["requests"] / (raw["duration_us"] / 1e6)), "p50_ms": round(raw["p50_us"] / 1000, 2),
             "p99_ms": round(raw["p99_us"] / 1000, 2), "requests": raw["requests"],
@@ -206,11 +206,11 @@ def wrk(port: int, path: str, method: str = "GET", headers: dict[str, str] | Non
 
 # --- the systems under test --------------------------------------------------------------------------
 
-def ceiling(name: str, app: str) -> Server:
+def ceiling(name: str, app: str, env: dict[str, str] | None = None) -> Server:
     port = free_port()
     return Server(name, [str(VENV_BIN / "uvicorn"), app, "--app-dir", str(HERE), "--host", "127.0.0.1",
                          "--port", str(port), "--workers", "1", *UVICORN_FLAGS],
-                  port, f"{TELEMOST}/conferences/1")
+                  port, f"{TELEMOST}/conferences/12345678901234", env=env)
 
 
 def omnimeet(name: str, data_dir: Path, database_url: str | None, workers: int) -> Server:
@@ -325,7 +325,12 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)  # unwinds the with-blocks, which stop the servers
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, _terminate)
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="3 s per wrk run, fewer repetitions (for trying it out)")
     p.add_argument("--seconds", type=float, help="seconds per wrk run (default 10, 3 with --quick)")
@@ -333,7 +338,13 @@ def main() -> int:
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--no-peers", action="store_true")
     p.add_argument("--out", type=Path, default=HERE / "results")
+    p.add_argument("--report", type=Path, help="only print the table of this results file and rewrite its .md")
     a = p.parse_args()
+    if a.report:
+        md = report(json.loads(a.report.read_text()))
+        a.report.with_suffix(".md").write_text(md)
+        print(md)
+        return 0
     a.seconds = a.seconds or (3 if a.quick else 10)
     rss_requests = 20_000 if a.quick else 100_000
     startups_n, reset_n = (3, 2) if a.quick else (5, 5)
@@ -350,10 +361,12 @@ def main() -> int:
     }
     thr = res["throughput"]
 
-    for name, app in (("starlette_memory", "ceilings:starlette_app"), ("fastapi_memory", "ceilings:fastapi_app")):
-        log(f"ceiling {name}")
-        with ceiling(name, app) as s:
-            thr[name] = telemost_pair(s, "12345678901234", a)
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, app in (("starlette_memory", "ceilings:starlette_app"), ("fastapi_memory", "ceilings:fastapi_app"),
+                          ("fastapi_sqlite3", "ceilings:fastapi_sqlite_app")):
+            log(f"ceiling {name}")
+            with ceiling(name, app, {"BENCH_SQLITE_PATH": str(Path(tmp) / "ceiling.sqlite")}) as s:
+                thr[name] = telemost_pair(s, "12345678901234", a)
 
     backends: list[tuple[str, str | None, str | None]] = [("sqlite", None, None)]
     pg = None if a.no_postgres else postgres_database()
@@ -475,9 +488,58 @@ def report(res: dict[str, Any]) -> str:
     if res.get("recording_size_bytes"):
         lines.append(f"| meet_range_read: bytes served per request (the whole recording; the emulator's largest "
                      f"file is smaller than 1 MiB) | {res['recording_size_bytes']} |")
+    lines += ["", "| target (issue 8) | measured | met? |", "|---|---|---|"]
+    lines += [f"| {t} | {m} | {ok} |" for t, m, ok in targets(res)]
     if res["notes"]:
         lines += ["", "Notes:"] + [f"- {n}" for n in res["notes"]]
     return "\n".join(lines) + "\n"
+
+
+def targets(res: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """The issue's targets as (target, measured, met/missed/not measured), from this one run."""
+    thr = res["throughput"]
+    om = thr.get("omnimeet_sqlite_1w", {})
+    rows: list[tuple[str, str, str]] = []
+
+    def ratio(label: str, num: dict[str, Any] | None, den: dict[str, Any] | None, bound: float) -> None:
+        if not num or not den:
+            rows.append((label, "-", "not measured"))
+            return
+        r = num["rps"] / den["rps"]
+        rows.append((label, f"{r:.2f} ({num['rps']} / {den['rps']} req/s)", "met" if r >= bound else "missed"))
+
+    get, post = om.get("telemost_get"), om.get("telemost_post")
+    ratio("Telemost GET, SQLite 1w / Prism GET >= 1.0", get, thr.get("prism", {}).get("telemost_get"), 1.0)
+    ratio("Telemost GET, SQLite 1w / FastAPI from memory >= 0.65", get,
+          thr.get("fastapi_memory", {}).get("telemost_get"), 0.65)
+    if get:
+        rows.append(("Telemost GET, SQLite 1w: p99 < 10 ms", f"{get['p99_ms']} ms",
+                     "met" if get["p99_ms"] < 10 else "missed"))
+    ratio("Telemost POST, SQLite 1w / FastAPI+sqlite3 POST >= 0.75", post,
+          thr.get("fastapi_sqlite3", {}).get("telemost_post"), 0.75)
+    for backend in ("sqlite", "postgresql"):
+        one, two = thr.get(f"omnimeet_{backend}_1w"), thr.get(f"omnimeet_{backend}_2w")
+        if one and two:
+            for sc in SCENARIOS:
+                if sc in one and sc in two:
+                    ratio(f"2 workers faster than 1 ({backend}, {sc}): 2w / 1w > 1.0", two[sc], one[sc], 1.0 + 1e-9)
+    if "startup_s" in res:
+        v = statistics.median(res["startup_s"])
+        rows.append(("start-up to healthy < 1.0 s", f"{v} s", "met" if v < 1.0 else "missed"))
+    if "reset_ms_1000_rooms" in res:
+        v = statistics.median(res["reset_ms_1000_rooms"])
+        rows.append(("reset with 1,000 rooms < 20 ms", f"{v} ms", "met" if v < 20 else "missed"))
+    rows.append(("first-page list at 100,000 rooms within 2x of 100", "-", "not measured"))
+    if res.get("rss_mb_idle_fresh"):
+        v = res["rss_mb_idle_fresh"]["largest"]
+        rows.append(("RSS idle, 1 worker < 100 MB", f"{v} MB", "met" if v < 100 else "missed"))
+    if "memory_sqlite_1w" in res:
+        m = res["memory_sqlite_1w"]
+        v = m["rss_mb_after_load"]["largest"]
+        rows.append(("RSS 1 worker after 100,000 requests < 150 MB", f"{v} MB after >= {m['requests_at_least']:,}",
+                     ("met" if v < 150 else "missed") if m["requests_at_least"] >= 100_000
+                     else "not measured (quick run)"))
+    return rows
 
 
 if __name__ == "__main__":
