@@ -454,7 +454,8 @@ def report(res: dict[str, Any]) -> str:
              f"wrk, 2 threads, {res['settings']['connections']} connections, {res['settings']['seconds']} s per "
              f"figure, one run each; {res['machine']['cpus']} CPUs, load average at start "
              f"{' '.join(res['machine']['loadavg_at_start'])}. req/s (p50 / p99 ms) [ratio to FastAPI from memory]; "
-             "non-2xx answers in braces when there were any.", "",
+             "non-2xx answers and socket errors (wrk: connect, read, write, timeout) in braces when there "
+             "were any.", "",
              "| server | " + " | ".join(SCENARIOS) + " |", "|---" * (len(SCENARIOS) + 1) + "|"]
     for name, runs in thr.items():
         cells = []
@@ -465,7 +466,8 @@ def report(res: dict[str, Any]) -> str:
                 continue
             ref = base.get(sc)
             ratio = f" [{r['rps'] / ref['rps']:.2f}]" if ref else ""
-            bad = f" {{{r['non_2xx_3xx']} non-2xx}}" if r["non_2xx_3xx"] or r["socket_errors"] else ""
+            bad = "".join(f" {{{r[k]} {label}}}" for k, label in (("non_2xx_3xx", "non-2xx"),
+                                                                    ("socket_errors", "socket errors")) if r[k])
             extra = f" {r['mb_per_s']} MB/s" if sc == "meet_range_read" else ""
             cells.append(f"{r['rps']} ({r['p50_ms']} / {r['p99_ms']}){ratio}{extra}{bad}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -475,7 +477,8 @@ def report(res: dict[str, Any]) -> str:
                      f"{len(res['startup_s'])}) | {statistics.median(res['startup_s'])} s |")
     if "reset_ms_1000_rooms" in res:
         lines.append(f"| POST /_omnimeet/reset with 1,000 rooms (median of {len(res['reset_ms_1000_rooms'])}) | "
-                     f"{statistics.median(res['reset_ms_1000_rooms'])} ms |")
+                     f"{statistics.median(res['reset_ms_1000_rooms'])} ms (each: "
+                     f"{', '.join(str(x) for x in res['reset_ms_1000_rooms'])}) |")
     if res.get("rss_mb_idle_fresh"):
         lines.append(f"| RSS idle, fresh start, 1 worker | {res['rss_mb_idle_fresh']['largest']} MB |")
     if "memory_sqlite_1w" in res:
