@@ -27,7 +27,7 @@ from omnimeet.domain.ports import Clock
 from omnimeet.domain.rooms import Room
 from omnimeet.domain.store import Row, Tx
 from omnimeet.domain.tenancy import Principal
-from omnimeet.domain.users import User
+from omnimeet.domain.users import User, normal_email
 
 _E = tables.SCHEDULED_EVENTS
 _R = tables.ROOMS
@@ -148,10 +148,6 @@ _LISTED_USER = and_(
         and_(_I.c.invitee_ref.is_(None), func.lower(_U.c.email) == _I.c.email),
     ),
 )
-
-
-def normal_email(email: str) -> str:
-    return email.strip().lower()
 
 
 class EventInviteService:

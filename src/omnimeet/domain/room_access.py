@@ -17,6 +17,7 @@ from omnimeet.domain import tables
 from omnimeet.domain.rooms import Room
 from omnimeet.domain.store import Tx
 from omnimeet.domain.tenancy import Principal
+from omnimeet.domain.users import normal_email
 
 _R = tables.ROOMS
 _E = tables.SCHEDULED_EVENTS
@@ -80,7 +81,7 @@ _EVENT_OF_ROOM = (
 
 
 def _email(email: str | None) -> str | None:
-    return (email.strip().lower() or None) if email else None
+    return (normal_email(email) or None) if email else None
 
 
 def access(tx: Tx, room: Room, user_ref: str, email: str | None = None) -> Access:

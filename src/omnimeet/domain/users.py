@@ -148,6 +148,11 @@ def _with_session(settings: str, identity: Identity) -> str:
     return json.dumps(document, separators=(",", ":"))
 
 
+def normal_email(email: str) -> str:
+    """An address as stored and compared: trimmed, lower case."""
+    return email.strip().lower()
+
+
 class UserService:
     def __init__(self, clock: Clock, ids: Ids) -> None:
         self.clock = clock

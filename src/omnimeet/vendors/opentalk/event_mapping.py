@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from omnimeet.domain.calendar_model import Event, EventException, EventView, Instance, Invitee
@@ -17,7 +16,7 @@ from omnimeet.domain.calendar_views import placeholder
 from omnimeet.domain.ports import Ids
 from omnimeet.domain.recurrence import instance_id
 from omnimeet.domain.users import User
-from omnimeet.vendors.opentalk.mapping import AVATAR_BASE, public_profile, timestamp
+from omnimeet.vendors.opentalk.mapping import gravatar, public_profile, timestamp
 from omnimeet.vendors.opentalk.room_mapping import streaming_target
 
 SHARED_FOLDER = "shared_folder"
@@ -57,17 +56,13 @@ def room_info(view: EventView) -> dict[str, Any]:
     return out
 
 
-def _avatar(email: str) -> str:
-    return AVATAR_BASE + hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
-
-
 def invitee(value: Invitee) -> dict[str, Any]:
     role = "moderator" if value.role == MODERATOR else "user"
     if value.user is not None:
         profile: dict[str, Any] = {"kind": "registered", **public_profile(value.user), "role": role}
     else:
         email = value.email or ""
-        profile = {"kind": "email", "email": email, "avatar_url": _avatar(email)}
+        profile = {"kind": "email", "email": email, "avatar_url": gravatar(email)}
     return {"profile": profile, "status": value.status}
 
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from omnimeet.domain.event_invites import ROLE_MODERATOR, ROLE_PARTICIPANT, Invitee
 from omnimeet.domain.ports import Ids
 from omnimeet.vendors.opentalk.event_mapping import SHARED_FOLDER, new_settings
-from omnimeet.vendors.opentalk.mapping import AVATAR_BASE, public_profile
+from omnimeet.vendors.opentalk.mapping import gravatar, public_profile
 
 ROLE_FROM_WIRE = {"user": ROLE_PARTICIPANT, "guest": ROLE_PARTICIPANT, "moderator": ROLE_MODERATOR}
 """Both the user role ``user`` and the address role ``guest`` are plain participants."""
@@ -16,11 +15,6 @@ ROLE_FROM_WIRE = {"user": ROLE_PARTICIPANT, "guest": ROLE_PARTICIPANT, "moderato
 
 def wire_role(role: str | None) -> str:
     return "moderator" if role == ROLE_MODERATOR else "user"
-
-
-def email_avatar(email: str) -> str:
-    digest = hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
-    return AVATAR_BASE + digest
 
 
 def invitee_body(invitee: Invitee) -> dict[str, Any]:
@@ -34,7 +28,7 @@ def invitee_body(invitee: Invitee) -> dict[str, Any]:
         }
     else:
         email = invite.email or ""
-        profile = {"kind": "email", "email": email, "avatar_url": email_avatar(email)}
+        profile = {"kind": "email", "email": email, "avatar_url": gravatar(email)}
     return {"profile": profile, "status": invite.status}
 
 

@@ -49,11 +49,13 @@ def parse_timestamp(value: str) -> int | None:
     return ms if EARLIEST_MS <= ms <= LATEST_MS else None
 
 
+def gravatar(email: str) -> str:
+    """The default avatar of an address: the avatar service's URL of the MD5 of the address in lower case."""
+    return AVATAR_BASE + hashlib.md5(email.strip().lower().encode(), usedforsecurity=False).hexdigest()
+
+
 def avatar_url(user: User) -> str:
-    if user.avatar_url:
-        return user.avatar_url
-    email = (user.email or "").strip().lower()
-    return AVATAR_BASE + hashlib.md5(email.encode(), usedforsecurity=False).hexdigest()
+    return user.avatar_url or gravatar(user.email or "")
 
 
 def display_name(user: User) -> str:

@@ -8,20 +8,16 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, AnyUrl, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 from pydantic_core import PydanticCustomError
 
+from omnimeet.vendors.opentalk.validators import no_nul
+
 GuestAccess = Literal["disabled", "waiting_room", "direct_access"]
 StreamingKind = Literal["custom"]
 MAX_PASSWORD = 255
 MAX_TEXT = 4096
 
 
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("string_nul", "Value must not contain NUL characters")
-    return value
-
-
 def _url(value: str) -> str:
-    _no_nul(value)
+    no_nul(value)
     try:
         url = AnyUrl(value)
     except ValueError:
@@ -31,8 +27,8 @@ def _url(value: str) -> str:
     return value
 
 
-Password = Annotated[StrictStr, Field(min_length=1, max_length=MAX_PASSWORD), AfterValidator(_no_nul)]
-Text = Annotated[StrictStr, Field(max_length=MAX_TEXT), AfterValidator(_no_nul)]
+Password = Annotated[StrictStr, Field(min_length=1, max_length=MAX_PASSWORD), AfterValidator(no_nul)]
+Text = Annotated[StrictStr, Field(max_length=MAX_TEXT), AfterValidator(no_nul)]
 Url = Annotated[
     StrictStr, Field(max_length=MAX_TEXT, json_schema_extra={"format": "uri"}), AfterValidator(_url)
 ]

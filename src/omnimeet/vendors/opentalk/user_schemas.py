@@ -9,20 +9,14 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
 
-
-def _no_nul(value: str) -> str:
-    if "\x00" in value:
-        raise PydanticCustomError("string_nul", "Value must not contain NUL characters")
-    return value
-
+from omnimeet.vendors.opentalk.validators import no_nul
 
 # Strings of at most so many characters, without NUL characters (databases refuse them).
-Text255 = Annotated[str, StringConstraints(max_length=255), AfterValidator(_no_nul)]
-Text128 = Annotated[str, StringConstraints(max_length=128), AfterValidator(_no_nul)]
+Text255 = Annotated[str, StringConstraints(max_length=255), AfterValidator(no_nul)]
+Text128 = Annotated[str, StringConstraints(max_length=128), AfterValidator(no_nul)]
 """Themes (the controller's limit)."""
-Text35 = Annotated[str, StringConstraints(max_length=35), AfterValidator(_no_nul)]
+Text35 = Annotated[str, StringConstraints(max_length=35), AfterValidator(no_nul)]
 
 # --- users ------------------------------------------------------------------------------------------------
 
