@@ -23,10 +23,13 @@ from omnimeet.platform.media import (
     MalformedRangeError,
     RangeNotSatisfiableError,
     RecordingStore,
+    configure_bitrate,
     file_response,
     mp4_bytes,
+    mp4_chunks,
     mp4_size,
     parse_range,
+    recording_bitrate_kbps,
     sample_durations,
 )
 
@@ -104,10 +107,12 @@ def test_frames_are_one_second_apart_and_the_last_takes_the_rest() -> None:
 
 
 @pytest.mark.skipif(shutil.which("ffprobe") is None, reason="ffprobe is not installed")
-@pytest.mark.parametrize("duration_ms", [1, 4_321, 61_000])
-def test_ffprobe_reads_the_file_and_its_duration(tmp_path: Path, duration_ms: int) -> None:
+@pytest.mark.parametrize(
+    ("duration_ms", "kbps"), [(1, 0), (4_321, 0), (61_000, 0), (4_321, 8000), (61_500, 1000), (7_201_000, 16)]
+)
+def test_ffprobe_reads_the_file_and_its_duration(tmp_path: Path, duration_ms: int, kbps: int) -> None:
     path = tmp_path / "r.mp4"
-    path.write_bytes(mp4_bytes(duration_ms))
+    path.write_bytes(mp4_bytes(duration_ms, kbps))
     probe = subprocess.run(
         ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json", str(path)],
         capture_output=True,
@@ -120,6 +125,120 @@ def test_ffprobe_reads_the_file_and_its_duration(tmp_path: Path, duration_ms: in
     assert (stream["codec_name"], stream["width"], stream["height"]) == ("h264", 64, 64)
     assert float(info["format"]["duration"]) == pytest.approx(duration_ms / 1000, abs=0.0005)
     assert int(stream["nb_frames"]) == len(sample_durations(duration_ms))
+    assert int(info["format"]["size"]) == mp4_size(duration_ms, kbps)
+    if kbps:
+        assert int(stream["bit_rate"]) == pytest.approx(kbps * 1000, rel=0.001)
+
+
+def samples_of(data: bytes) -> list[bytes]:
+    """The samples of ``mdat``, cut by the sizes in ``stsz`` (a file under 4 GiB)."""
+    tree = boxes(data)
+    stbl = tree["moov"]["trak"]["mdia"]["minf"]["stbl"]
+    _, count = struct.unpack(">II", stbl["stsz"][4:12])
+    sizes = struct.unpack(f">{count}I", stbl["stsz"][12:])
+    mdat: bytes = tree["mdat"]
+    starts = [sum(sizes[:i]) for i in range(count)]
+    return [mdat[start : start + size] for start, size in zip(starts, sizes, strict=True)]
+
+
+def nal_units(sample: bytes) -> list[bytes]:
+    units, at = [], 0
+    while at < len(sample):
+        (length,) = struct.unpack(">I", sample[at : at + 4])
+        units.append(sample[at + 4 : at + 4 + length])
+        at += 4 + length
+    assert at == len(sample)
+    return units
+
+
+def test_a_bit_rate_pads_every_frame_with_filler_data() -> None:
+    data = mp4_bytes(61_500, 1000)
+    samples = samples_of(data)
+    assert [len(sample) for sample in samples] == [125_000] * 61 + [62_500]  # 1000 kbit/s: 125 bytes a ms
+    for index, sample in enumerate(samples):
+        frame, filler = nal_units(sample)
+        assert frame == media.IDR_FRAMES[index % 2]
+        assert filler[0] == 0x0C  # filler data
+        assert filler[1:-1] == b"\xff" * (len(filler) - 2)
+        assert filler[-1] == 0x80  # rbsp trailing bits
+    assert len(data) == mp4_size(61_500, 1000)
+    assert 0 < len(data) - 7_687_500 < 2000  # the rest is ftyp, moov and mdat's header
+    assert mp4_bytes(61_500, 0) == mp4_bytes(61_500)  # 0 is the default: the smallest file
+
+
+def test_a_frame_is_padded_only_when_a_whole_filler_unit_fits() -> None:
+    natural = 4 + len(media.IDR_FRAMES[0])
+    # 8 kbit/s is one byte a millisecond: one frame of ``natural + 6`` ms wants ``natural + 6`` bytes.
+    (padded,) = samples_of(mp4_bytes(natural + 6, 8))
+    assert padded == struct.pack(">I", natural - 4) + media.IDR_FRAMES[0] + b"\x00\x00\x00\x02\x0c\x80"
+    (unpadded,) = samples_of(mp4_bytes(natural + 5, 8))
+    assert unpadded == struct.pack(">I", natural - 4) + media.IDR_FRAMES[0]
+
+
+def test_the_file_comes_in_bounded_chunks() -> None:
+    chunks = list(mp4_chunks(61_500, 1000, chunk_size=10_000))
+    head = chunks[0]
+    assert len(head) < 10_000
+    assert max(len(chunk) for chunk in chunks) == 10_000
+    assert b"".join(chunks) == mp4_bytes(61_500, 1000)
+
+
+def test_past_4_gib_mdat_has_a_64_bit_size() -> None:
+    duration_ms, kbps = 10 * 3_600_000, 1000  # 4.5 GB of frames
+    head = next(mp4_chunks(duration_ms, kbps))
+    size = mp4_size(duration_ms, kbps)
+    assert size > 2**32
+    tree = boxes(head, 0, len(head) - 16)
+    assert list(tree) == ["ftyp", "moov"]
+    assert struct.unpack(">I4sQ", head[-16:]) == (1, b"mdat", size - len(head) + 16)
+    stbl = tree["moov"]["trak"]["mdia"]["minf"]["stbl"]
+    assert struct.unpack(">I", stbl["stco"][8:12]) == (len(head),)
+    _, count = struct.unpack(">II", stbl["stsz"][4:12])
+    sizes = struct.unpack(f">{count}I", stbl["stsz"][12:])
+    assert len(head) + sum(sizes) == size
+    assert sizes[0] == 1000 * 5000 // 8  # 7200 frames at most: one every 5 s, 625,000 bytes each
+
+
+@pytest.fixture
+def no_configured_bitrate() -> Any:
+    configure_bitrate(None)
+    yield
+    configure_bitrate(None)
+
+
+@pytest.mark.usefixtures("no_configured_bitrate")
+def test_the_bit_rate_comes_from_the_environment_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(media.BITRATE_ENV, raising=False)
+    assert recording_bitrate_kbps() == 0
+    small = mp4_size(61_500)
+    monkeypatch.setenv(media.BITRATE_ENV, " 1000 ")
+    assert recording_bitrate_kbps() == 1000
+    assert mp4_size(61_500) == mp4_size(61_500, 1000) > 7_500_000 > small
+    monkeypatch.setenv(media.BITRATE_ENV, "")
+    assert recording_bitrate_kbps() == 0
+    configure_bitrate(8)
+    monkeypatch.setenv(media.BITRATE_ENV, "1000")
+    assert recording_bitrate_kbps() == 8
+    configure_bitrate(None)
+    assert recording_bitrate_kbps() == 1000
+
+
+@pytest.mark.usefixtures("no_configured_bitrate")
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ("fast", "must be a whole number of kbit/s, not 'fast'"),
+        ("1.5", "must be a whole number of kbit/s, not '1.5'"),
+        ("-1", "must be from 0 to 1000000 kbit/s, not -1"),
+        ("1000001", "must be from 0 to 1000000 kbit/s, not 1000001"),
+    ],
+)
+def test_a_bad_bit_rate_is_refused(monkeypatch: pytest.MonkeyPatch, raw: str, message: str) -> None:
+    monkeypatch.setenv(media.BITRATE_ENV, raw)
+    with pytest.raises(ValueError, match=f"^OMNIMEET_RECORDING_BITRATE_KBPS {message}$"):
+        recording_bitrate_kbps()
+    with pytest.raises(ValueError, match="must be from 0"):
+        configure_bitrate(-1)
 
 
 def test_the_store_writes_once_and_deletes(tmp_path: Path) -> None:
@@ -138,6 +257,19 @@ def test_the_store_writes_once_and_deletes(tmp_path: Path) -> None:
     store.delete("tenant-1", "rec.mp4")
     assert not path.exists()
     store.delete("tenant-1", "rec.mp4")  # already gone: no error
+
+
+@pytest.mark.usefixtures("no_configured_bitrate")
+def test_the_store_writes_at_the_bit_rate_and_rewrites_when_it_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = RecordingStore(tmp_path)
+    monkeypatch.setenv(media.BITRATE_ENV, "1000")
+    path = store.ensure("t", "big.mp4", 61_500)
+    assert path.stat().st_size == mp4_size(61_500, 1000)
+    assert path.read_bytes() == mp4_bytes(61_500, 1000)
+    monkeypatch.setenv(media.BITRATE_ENV, "0")
+    assert store.ensure("t", "big.mp4", 61_500).read_bytes() == mp4_bytes(61_500, 0)
 
 
 def test_names_cannot_leave_the_store(tmp_path: Path) -> None:

@@ -1,17 +1,27 @@
 """Recording media, vendor-neutral: a small but valid MP4 of a given duration, where it is stored, and
 serving it whole or by byte range in chunks.
 
-**The file.** ``mp4_bytes(duration_ms)`` writes an ISO BMFF file (``ftyp``, ``moov`` with one H.264 video
-track, ``mdat``) in pure Python: one tiny black 64x64 keyframe repeated at 1 frame per second (fewer for
-very long recordings, so a file never holds more than ``MAX_SAMPLES`` frames), the last frame lasting
-whatever is left, so that the movie's duration is exactly ``duration_ms`` (timescale 1000). The output
-depends on the duration alone, so a recording's size is known (``mp4_size``) before its file exists.
+**The file.** ``mp4_chunks(duration_ms)`` writes an ISO BMFF file (``ftyp``, ``moov`` with one H.264
+video track, ``mdat``) in pure Python, piece by piece: one tiny black 64x64 keyframe repeated at 1 frame per
+second (fewer for very long recordings, so a file never holds more than ``MAX_SAMPLES`` frames), the last
+frame lasting whatever is left, so that the movie's duration is exactly ``duration_ms`` (timescale 1000).
+``mp4_bytes`` is the same file in one ``bytes``.
+
+**Its size.** By default each frame is as small as it gets, so no file is larger than 234,432 bytes. With
+a bit rate (``OMNIMEET_RECORDING_BITRATE_KBPS``, kbit/s; ``recording_bitrate_kbps()``), each frame is
+padded with an H.264 filler-data NAL unit (type 12, which decoders skip) to ``kbps * ms / 8`` bytes, so a
+recording's size follows its duration as a real one's would (1000 kbit/s: 125,000 bytes a second, 450 MB an
+hour) and the file is still one that ffprobe reads; ``mdat`` gets a 64-bit size past 4 GiB. The output
+depends on the duration and the bit rate alone, so a recording's size is known (``mp4_size``) before its
+file exists. Changing the bit rate changes the size of files written afterwards, not the ``size`` a
+vendor already stored for a recording.
 
 **Storage.** Files live on the server's disk at ``<data_dir>/recordings/<tenant>/<filename>``
 (``RecordingStore``), also when the database is PostgreSQL: the database holds only the recording's row
 (size and file name). A server process therefore serves only the files of its own disk; several servers
 sharing one PostgreSQL database each write the same bytes for a recording when they first need them
-(``RecordingStore.ensure``), since the content follows from the duration.
+(``RecordingStore.ensure``), since the content follows from the duration (and the bit rate). The file is
+written in chunks, so memory stays flat whatever its size.
 
 **Ranges.** ``parse_range`` reads a ``Range`` header (``bytes=a-b``, ``bytes=a-`` capped at
 ``OPEN_RANGE_CAP`` bytes, suffix ``bytes=-n``); ``MalformedRangeError`` and ``RangeNotSatisfiableError``
@@ -26,8 +36,9 @@ import os
 import re
 import struct
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import anyio.to_thread
@@ -44,6 +55,12 @@ OPEN_RANGE_CAP = 5 * 1024 * 1024
 """``bytes=a-`` serves at most this many bytes (as the vendor's server does)."""
 WIDTH = HEIGHT = 64
 _U32 = 0xFFFFFFFF
+BITRATE_ENV = "OMNIMEET_RECORDING_BITRATE_KBPS"
+"""The environment variable of the bit rate (kbit/s, an integer; unset, empty or 0: the smallest files)."""
+MAX_BITRATE_KBPS = 1_000_000
+_FILLER_OVERHEAD = 6
+"""A filler-data NAL unit's length prefix (4), its header byte (0x0C) and its trailing byte (0x80)."""
+_FF = b"\xff" * CHUNK_SIZE
 
 # The encoded frames: H.264 constrained baseline, level 1.0, 64x64, made once with Debian's ffmpeg 5.1
 # (libx264 core 164), which the runtime does not need:
@@ -58,6 +75,37 @@ IDR_FRAMES = (
     bytes.fromhex("658882017fffffc3d1400055e7c9c9c9d75d75d75d75d75d75e0"),
 )
 _MATRIX = struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000)
+
+_configured_kbps: int | None = None
+
+
+def configure_bitrate(kbps: int | None) -> None:
+    """Sets the bit rate of the files this process writes from here on (``None``: back to the environment
+    variable). For an app built from ``Settings``; the environment variable serves otherwise."""
+    global _configured_kbps
+    _configured_kbps = None if kbps is None else _checked_kbps(kbps)
+
+
+def recording_bitrate_kbps() -> int:
+    """The bit rate recordings are written at (kbit/s): ``configure_bitrate``'s, else
+    ``OMNIMEET_RECORDING_BITRATE_KBPS``, else 0 (the smallest valid file). ``ValueError`` for a value that
+    is not a whole number from 0 to ``MAX_BITRATE_KBPS``."""
+    if _configured_kbps is not None:
+        return _configured_kbps
+    raw = os.environ.get(BITRATE_ENV, "").strip()
+    if not raw:
+        return 0
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{BITRATE_ENV} must be a whole number of kbit/s, not {raw!r}") from None
+    return _checked_kbps(value)
+
+
+def _checked_kbps(kbps: int) -> int:
+    if not 0 <= kbps <= MAX_BITRATE_KBPS:
+        raise ValueError(f"{BITRATE_ENV} must be from 0 to {MAX_BITRATE_KBPS} kbit/s, not {kbps}")
+    return kbps
 
 
 # --- writing -----------------------------------------------------------------------------------------
@@ -169,21 +217,74 @@ def _moov(durations: list[int], sizes: list[int], mdat_offset: int) -> bytes:
     return _box(b"moov", mvhd, _box(b"trak", tkhd, mdia))
 
 
-def mp4_bytes(duration_ms: int) -> bytes:
-    """A valid MP4 (H.264, 64x64, black) lasting exactly ``duration_ms`` milliseconds; deterministic."""
+def _sample(index: int) -> bytes:
+    frame = IDR_FRAMES[index % 2]
+    return struct.pack(">I", len(frame)) + frame
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    durations: tuple[int, ...]
+    sizes: tuple[int, ...]
+    """Of each sample in ``mdat``: the frame, then the filler (if any)."""
+    head: bytes
+    """``ftyp``, ``moov`` and ``mdat``'s header: everything before the first sample."""
+
+    @property
+    def size(self) -> int:
+        return len(self.head) + sum(self.sizes)
+
+
+@lru_cache(maxsize=64)
+def _layout(duration_ms: int, bitrate_kbps: int) -> _Layout:
     durations = sample_durations(duration_ms)
-    frames = [IDR_FRAMES[i % 2] for i in range(len(durations))]
-    samples = [struct.pack(">I", len(frame)) + frame for frame in frames]
+    sizes = []
+    for index, duration in enumerate(durations):
+        natural = len(_sample(index))
+        target = min(bitrate_kbps * duration // 8, _U32)
+        sizes.append(target if target - natural >= _FILLER_OVERHEAD else natural)
+    payload = sum(sizes)
+    if 8 + payload <= _U32:
+        mdat_header = struct.pack(">I4s", 8 + payload, b"mdat")
+    else:
+        mdat_header = struct.pack(">I4sQ", 1, b"mdat", 16 + payload)  # 64-bit size
     ftyp = _box(b"ftyp", b"isom", struct.pack(">I", 512), b"isomiso2avc1mp41")
-    sizes = [len(sample) for sample in samples]
     moov_size = len(_moov(durations, sizes, 0))  # the offset's value does not change the size
-    moov = _moov(durations, sizes, len(ftyp) + moov_size + 8)
-    return ftyp + moov + _box(b"mdat", *samples)
+    moov = _moov(durations, sizes, len(ftyp) + moov_size + len(mdat_header))
+    return _Layout(tuple(durations), tuple(sizes), ftyp + moov + mdat_header)
 
 
-def mp4_size(duration_ms: int) -> int:
-    """The size in bytes of ``mp4_bytes(duration_ms)``."""
-    return len(mp4_bytes(duration_ms))
+def mp4_chunks(
+    duration_ms: int, bitrate_kbps: int | None = None, *, chunk_size: int = CHUNK_SIZE
+) -> Iterator[bytes]:
+    """A valid MP4 (H.264, 64x64, black) lasting exactly ``duration_ms`` milliseconds, at
+    ``bitrate_kbps`` (default: ``recording_bitrate_kbps()``), in pieces of at most ``max(chunk_size,
+    header)`` bytes; deterministic."""
+    layout = _layout(duration_ms, recording_bitrate_kbps() if bitrate_kbps is None else bitrate_kbps)
+    yield layout.head
+    for index, size in enumerate(layout.sizes):
+        sample = _sample(index)
+        extra = size - len(sample)
+        if not extra:
+            yield sample
+            continue
+        yield sample + struct.pack(">I", extra - 4) + b"\x0c"
+        left = extra - _FILLER_OVERHEAD
+        while left > 0:
+            n = min(left, chunk_size, len(_FF))
+            yield _FF[:n]
+            left -= n
+        yield b"\x80"
+
+
+def mp4_bytes(duration_ms: int, bitrate_kbps: int | None = None) -> bytes:
+    """``mp4_chunks`` in one piece (for small files and tests)."""
+    return b"".join(mp4_chunks(duration_ms, bitrate_kbps))
+
+
+def mp4_size(duration_ms: int, bitrate_kbps: int | None = None) -> int:
+    """The size in bytes of ``mp4_bytes(duration_ms, bitrate_kbps)``, without writing it."""
+    return _layout(duration_ms, recording_bitrate_kbps() if bitrate_kbps is None else bitrate_kbps).size
 
 
 # --- storage -----------------------------------------------------------------------------------------
@@ -210,22 +311,26 @@ class RecordingStore:
         return self.root / _safe_part(tenant_id) / _safe_part(filename)
 
     def ensure(self, tenant_id: str, filename: str, duration_ms: int) -> Path:
-        """The recording's file, written first (atomically) unless it holds exactly the expected bytes
-        (a file left by an earlier recording of the same name, before a reset with seeded ids, say, is
-        replaced). Files are small (``MAX_SAMPLES`` frames at most), so the comparison is cheap."""
+        """The recording's file, written first (atomically, in chunks) unless it has the expected size and
+        starts with the expected header (``ftyp``, ``moov``: every frame's duration and size), so a file
+        left by an earlier recording of the same name, before a reset with seeded ids, say, is replaced.
+        The check reads the header only, whatever the file's size."""
         path = self.path(tenant_id, filename)
-        data = mp4_bytes(duration_ms)
+        kbps = recording_bitrate_kbps()
+        layout = _layout(duration_ms, kbps)
         try:
-            current = path.read_bytes() if path.stat().st_size == len(data) else None
+            if path.stat().st_size == layout.size:
+                with path.open("rb") as current:
+                    if current.read(len(layout.head)) == layout.head:
+                        return path
         except FileNotFoundError:
-            current = None
-        if current == data:
-            return path
+            pass
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(data)
+                for chunk in mp4_chunks(duration_ms, kbps):
+                    out.write(chunk)
             os.replace(temporary, path)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
