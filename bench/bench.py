@@ -33,13 +33,22 @@ NODE_BIN = HERE / "node_modules" / ".bin"
 TELEMOST = "/telemost/v1/telemost-api"
 TELEMOST_AUTH = "OAuth bench-token"
 VONAGE = "/vonage/v1/meetings"
-VONAGE_AUTH = "Bearer " + jwt.encode({"application_id": "bench-app"}, "permissive-mode-checks-no-signature",
-                                     algorithm="HS256")
+VONAGE_AUTH = "Bearer " + jwt.encode(
+    {"application_id": "bench-app"}, "permissive-mode-checks-no-signature", algorithm="HS256"
+)
 OPENTALK = "/opentalk/v1"
 OPENTALK_AUTH = "Bearer " + jwt.encode(
-    {"sub": "bench", "iss": "https://keycloak.example/realms/opentalk", "email": "bench@example.com",
-     "given_name": "Bench", "family_name": "Mark", "name": "Bench Mark"},
-    "not-checked-in-permissive-mode-32b", algorithm="HS256")
+    {
+        "sub": "bench",
+        "iss": "https://keycloak.example/realms/opentalk",
+        "email": "bench@example.com",
+        "given_name": "Bench",
+        "family_name": "Mark",
+        "name": "Bench Mark",
+    },
+    "not-checked-in-permissive-mode-32b",
+    algorithm="HS256",
+)
 MEET = "/openvidu/meet/api/v1"
 MEET_KEY = "bench-api-key"
 UVICORN_FLAGS = ["--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log"]
@@ -47,6 +56,7 @@ MIB = 1024 * 1024
 
 
 # --- processes ---------------------------------------------------------------------------------------
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -60,8 +70,9 @@ class Client:
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def call(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
-             ) -> tuple[int, bytes]:
+    def call(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes]:
         data = None if body is None else json.dumps(body).encode()
         hdrs = dict(headers or {})
         if data is not None:
@@ -78,8 +89,14 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
-    def json(self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
-             expect: tuple[int, ...] = (200, 201)) -> Any:
+    def json(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        expect: tuple[int, ...] = (200, 201),
+    ) -> Any:
         status, raw = self.call(method, path, body, headers)
         if status not in expect:
             raise RuntimeError(f"{method} {path}: {status} {raw[:300]!r}")
@@ -101,17 +118,32 @@ class Server:
     """A server process in its own process group; ready once ``path`` answers (200, or anything with
     ``any_status``); ``startup_s`` from spawn to that answer."""
 
-    def __init__(self, name: str, argv: list[str], port: int, path: str, *, env: dict[str, str] | None = None,
-                 headers: dict[str, str] | None = None, any_status: bool = False, cwd: Path | None = None
-                 ) -> None:
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        port: int,
+        path: str,
+        *,
+        env: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
+        any_status: bool = False,
+        cwd: Path | None = None,
+    ) -> None:
         self.name, self.argv, self.port, self.path = name, argv, port, path
         self.env, self.headers, self.any_status, self.cwd = env, headers, any_status, cwd
 
     def __enter__(self) -> Server:
         self.log = tempfile.TemporaryFile()
         started = time.perf_counter()
-        self.proc = subprocess.Popen(self.argv, env={**os.environ, **(self.env or {})}, cwd=self.cwd,
-                                     stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.argv,
+            env={**os.environ, **(self.env or {})},
+            cwd=self.cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+            start_new_session=True,
+        )
         deadline = started + 60
         while time.perf_counter() < deadline:
             status = probe(self.port, self.path, self.headers)
@@ -178,8 +210,16 @@ end
 """
 
 
-def wrk(port: int, path: str, method: str = "GET", headers: dict[str, str] | None = None,
-        body: Any = None, *, seconds: float, connections: int) -> dict[str, Any]:
+def wrk(
+    port: int,
+    path: str,
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+    *,
+    seconds: float,
+    connections: int,
+) -> dict[str, Any]:
     hdrs = dict(headers or {})
     if body is not None:
         hdrs["Content-Type"] = "application/json"
@@ -192,25 +232,59 @@ def wrk(port: int, path: str, method: str = "GET", headers: dict[str, str] | Non
         f.write(script)
     try:
         out = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "-s", f.name, f"http://127.0.0.1:{port}{path}"],
-            capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+            [
+                "wrk",
+                "-t2",
+                f"-c{connections}",
+                f"-d{seconds:g}s",
+                "-s",
+                f.name,
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
+        ).stdout
     finally:
         os.unlink(f.name)
     line = next(x for x in out.splitlines() if x.startswith("BENCH "))
-    raw = json.loads(line[len("BENCH "):])
-    return {"rps": round(raw["requests"] / (raw["duration_us"] / 1e6)), "p50_ms": round(raw["p50_us"] / 1000, 2),
-            "p99_ms": round(raw["p99_us"] / 1000, 2), "requests": raw["requests"],
-            "non_2xx_3xx": raw["non_2xx_3xx"], "socket_errors": raw["socket_errors"],
-            "mb_per_s": round(raw["bytes"] / (raw["duration_us"] / 1e6) / MIB, 1)}
+    raw = json.loads(line[len("BENCH ") :])
+    return {
+        "rps": round(raw["requests"] / (raw["duration_us"] / 1e6)),
+        "p50_ms": round(raw["p50_us"] / 1000, 2),
+        "p99_ms": round(raw["p99_us"] / 1000, 2),
+        "requests": raw["requests"],
+        "non_2xx_3xx": raw["non_2xx_3xx"],
+        "socket_errors": raw["socket_errors"],
+        "mb_per_s": round(raw["bytes"] / (raw["duration_us"] / 1e6) / MIB, 1),
+    }
 
 
 # --- the systems under test --------------------------------------------------------------------------
 
+
 def ceiling(name: str, app: str, env: dict[str, str] | None = None) -> Server:
     port = free_port()
-    return Server(name, [str(VENV_BIN / "uvicorn"), app, "--app-dir", str(HERE), "--host", "127.0.0.1",
-                         "--port", str(port), "--workers", "1", *UVICORN_FLAGS],
-                  port, f"{TELEMOST}/conferences/12345678901234", env=env)
+    return Server(
+        name,
+        [
+            str(VENV_BIN / "uvicorn"),
+            app,
+            "--app-dir",
+            str(HERE),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            *UVICORN_FLAGS,
+        ],
+        port,
+        f"{TELEMOST}/conferences/12345678901234",
+        env=env,
+    )
 
 
 def omnimeet(name: str, data_dir: Path, database_url: str | None, workers: int) -> Server:
@@ -223,26 +297,71 @@ def omnimeet(name: str, data_dir: Path, database_url: str | None, workers: int) 
 
 def prism() -> Server:
     port = free_port()
-    return Server("prism", [str(NODE_BIN / "prism"), "mock", str(HERE / "peers" / "telemost-mini.yaml"),
-                            "-h", "127.0.0.1", "-p", str(port), "--errors", "false", "-v", "error"],
-                  port, f"{TELEMOST}/conferences/1", headers={"Authorization": TELEMOST_AUTH}, any_status=True)
+    return Server(
+        "prism",
+        [
+            str(NODE_BIN / "prism"),
+            "mock",
+            str(HERE / "peers" / "telemost-mini.yaml"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--errors",
+            "false",
+            "-v",
+            "error",
+        ],
+        port,
+        f"{TELEMOST}/conferences/1",
+        headers={"Authorization": TELEMOST_AUTH},
+        any_status=True,
+    )
 
 
 def mockoon(work: Path) -> Server:
     port = free_port()
-    return Server("mockoon", [str(NODE_BIN / "mockoon-cli"), "start", "-d",
-                              str(HERE / "peers" / "telemost-mockoon.json"), "-p", str(port), "-l", "127.0.0.1",
-                              "-X", "--disable-admin-api"],
-                  port, f"{TELEMOST}/conferences/1", any_status=True, cwd=work, env={"HOME": str(work)})
+    return Server(
+        "mockoon",
+        [
+            str(NODE_BIN / "mockoon-cli"),
+            "start",
+            "-d",
+            str(HERE / "peers" / "telemost-mockoon.json"),
+            "-p",
+            str(port),
+            "-l",
+            "127.0.0.1",
+            "-X",
+            "--disable-admin-api",
+        ],
+        port,
+        f"{TELEMOST}/conferences/1",
+        any_status=True,
+        cwd=work,
+        env={"HOME": str(work)},
+    )
 
 
 def telemost_pair(server: Server, conference: str, a: argparse.Namespace) -> dict[str, Any]:
     auth = {"Authorization": TELEMOST_AUTH}
     return {
-        "telemost_get": wrk(server.port, f"{TELEMOST}/conferences/{conference}", headers=auth,
-                            seconds=a.seconds, connections=a.connections),
-        "telemost_post": wrk(server.port, f"{TELEMOST}/conferences", "POST", auth, {"access_level": "PUBLIC"},
-                             seconds=a.seconds, connections=a.connections),
+        "telemost_get": wrk(
+            server.port,
+            f"{TELEMOST}/conferences/{conference}",
+            headers=auth,
+            seconds=a.seconds,
+            connections=a.connections,
+        ),
+        "telemost_post": wrk(
+            server.port,
+            f"{TELEMOST}/conferences",
+            "POST",
+            auth,
+            {"access_level": "PUBLIC"},
+            seconds=a.seconds,
+            connections=a.connections,
+        ),
     }
 
 
@@ -254,17 +373,30 @@ def seed_omnimeet(c: Client) -> dict[str, Any]:
     seeded["conference"] = c.json("POST", f"{TELEMOST}/conferences", {"access_level": "PUBLIC"}, auth)["id"]
     for i in range(25):
         c.json("POST", f"{VONAGE}/rooms", {"display_name": f"bench {i}"}, {"Authorization": VONAGE_AUTH})
-    event = c.json("POST", f"{OPENTALK}/events", {
-        "title": "Weekly", "description": "bench", "is_time_independent": False, "is_all_day": False,
-        "starts_at": {"datetime": "2027-01-04T09:00:00Z", "timezone": "Europe/Berlin"},
-        "ends_at": {"datetime": "2027-01-04T10:00:00Z", "timezone": "Europe/Berlin"},
-        "recurrence_pattern": ["RRULE:FREQ=WEEKLY;COUNT=52"]}, {"Authorization": OPENTALK_AUTH})
+    event = c.json(
+        "POST",
+        f"{OPENTALK}/events",
+        {
+            "title": "Weekly",
+            "description": "bench",
+            "is_time_independent": False,
+            "is_all_day": False,
+            "starts_at": {"datetime": "2027-01-04T09:00:00Z", "timezone": "Europe/Berlin"},
+            "ends_at": {"datetime": "2027-01-04T10:00:00Z", "timezone": "Europe/Berlin"},
+            "recurrence_pattern": ["RRULE:FREQ=WEEKLY;COUNT=52"],
+        },
+        {"Authorization": OPENTALK_AUTH},
+    )
     seeded["event"] = event["id"]
     try:
         key = {"X-API-KEY": MEET_KEY}
         now_ms = int(time.time() * 1000)
-        room = c.json("POST", f"{MEET}/rooms", {"roomNamePrefix": "bench",
-                                                 "expirationDate": now_ms + 400 * 86_400_000}, key)
+        room = c.json(
+            "POST",
+            f"{MEET}/rooms",
+            {"roomNamePrefix": "bench", "expirationDate": now_ms + 400 * 86_400_000},
+            key,
+        )
         rec = c.json("POST", f"{MEET}/recordings", {"roomName": room["roomName"]}, key)
         c.json("POST", "/_omnimeet/clock", {"advance_seconds": 7200})
         c.json("PUT", f"{MEET}/recordings/{rec['id']}", None, key, expect=(200, 204))
@@ -276,15 +408,24 @@ def seed_omnimeet(c: Client) -> dict[str, Any]:
 
 
 def omnimeet_scenarios(server: Server, seeded: dict[str, Any], a: argparse.Namespace) -> dict[str, Any]:
-    run = dict(seconds=a.seconds, connections=a.connections)
+    run = {"seconds": a.seconds, "connections": a.connections}
     out = telemost_pair(server, seeded["conference"], a)
-    out["vonage_rooms_page"] = wrk(server.port, f"{VONAGE}/rooms?page_size=20",
-                                   headers={"Authorization": VONAGE_AUTH}, **run)
-    out["opentalk_instances"] = wrk(server.port, f"{OPENTALK}/events/{seeded['event']}/instances?per_page=100",
-                                    headers={"Authorization": OPENTALK_AUTH}, **run)
+    out["vonage_rooms_page"] = wrk(
+        server.port, f"{VONAGE}/rooms?page_size=20", headers={"Authorization": VONAGE_AUTH}, **run
+    )
+    out["opentalk_instances"] = wrk(
+        server.port,
+        f"{OPENTALK}/events/{seeded['event']}/instances?per_page=100",
+        headers={"Authorization": OPENTALK_AUTH},
+        **run,
+    )
     if "recording" in seeded:
-        out["meet_range_read"] = wrk(server.port, f"{MEET}/recordings/{seeded['recording']}/stream",
-                                     headers={"X-API-KEY": MEET_KEY, "Range": f"bytes=0-{MIB - 1}"}, **run)
+        out["meet_range_read"] = wrk(
+            server.port,
+            f"{MEET}/recordings/{seeded['recording']}/stream",
+            headers={"X-API-KEY": MEET_KEY, "Range": f"bytes=0-{MIB - 1}"},
+            **run,
+        )
     return out
 
 
@@ -293,7 +434,12 @@ def reset_with_rooms(c: Client, rooms: int, repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         for _ in range(rooms):
-            c.json("POST", f"{TELEMOST}/conferences", {"access_level": "PUBLIC"}, {"Authorization": TELEMOST_AUTH})
+            c.json(
+                "POST",
+                f"{TELEMOST}/conferences",
+                {"access_level": "PUBLIC"},
+                {"Authorization": TELEMOST_AUTH},
+            )
         t = time.perf_counter()
         c.json("POST", "/_omnimeet/reset", expect=(200, 204))
         times.append(round((time.perf_counter() - t) * 1000, 2))
@@ -320,8 +466,15 @@ def scale(a: argparse.Namespace, levels: tuple[int, ...]) -> list[dict[str, Any]
                 # a 1 s burst first to learn the create rate, then bursts aiming at 70 % of what is left
                 seconds = 1 if rate is None else max(1, math.floor((level - have) * 0.7 / rate))
                 t = time.perf_counter()
-                wrk(s.port, f"{VONAGE}/rooms", "POST", auth, {"display_name": "scale"}, seconds=seconds,
-                    connections=a.connections)
+                wrk(
+                    s.port,
+                    f"{VONAGE}/rooms",
+                    "POST",
+                    auth,
+                    {"display_name": "scale"},
+                    seconds=seconds,
+                    connections=a.connections,
+                )
                 now = vonage_count(c)
                 rate = max(100.0, (now - have) / (time.perf_counter() - t))
                 have = now
@@ -334,8 +487,13 @@ def scale(a: argparse.Namespace, levels: tuple[int, ...]) -> list[dict[str, Any]
                 c.json("GET", f"{VONAGE}/rooms?page_size=20", None, auth)
                 times.append((time.perf_counter() - t) * 1000)
             times.sort()
-            out.append({"rooms": have, "median_ms": round(statistics.median(times), 2),
-                        "p99_ms": round(times[int(len(times) * 0.99) - 1], 2)})
+            out.append(
+                {
+                    "rooms": have,
+                    "median_ms": round(statistics.median(times), 2),
+                    "p99_ms": round(times[int(len(times) * 0.99) - 1], 2),
+                }
+            )
             log(f"scale: {out[-1]}")
         c.conn.close()
     return out
@@ -343,12 +501,15 @@ def scale(a: argparse.Namespace, levels: tuple[int, ...]) -> list[dict[str, Any]
 
 # --- PostgreSQL --------------------------------------------------------------------------------------
 
+
 def postgres_database() -> tuple[str, str] | None:
     """A fresh database on 127.0.0.1:5432 (name, SQLAlchemy URL), or None where there is none."""
     if not shutil.which("createdb"):
         return None
     name = f"bench_{secrets.token_hex(4)}"
-    done = subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True, timeout=30)
+    done = subprocess.run(
+        ["createdb", "-h", "127.0.0.1", "-U", "postgres", name], capture_output=True, timeout=30
+    )
     if done.returncode != 0:
         print(f"PostgreSQL skipped: {done.stderr.decode().strip()}", file=sys.stderr)
         return None
@@ -356,11 +517,15 @@ def postgres_database() -> tuple[str, str] | None:
 
 
 def drop_database(name: str) -> None:
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
-                   capture_output=True, timeout=60)
+    subprocess.run(
+        ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", name],
+        capture_output=True,
+        timeout=60,
+    )
 
 
 # --- the run -----------------------------------------------------------------------------------------
+
 
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
@@ -373,14 +538,20 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> int:
     signal.signal(signal.SIGTERM, _terminate)
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--quick", action="store_true", help="3 s per wrk run, fewer repetitions (for trying it out)")
+    p.add_argument(
+        "--quick", action="store_true", help="3 s per wrk run, fewer repetitions (for trying it out)"
+    )
     p.add_argument("--seconds", type=float, help="seconds per wrk run (default 10, 3 with --quick)")
     p.add_argument("--connections", type=int, default=32)
     p.add_argument("--no-postgres", action="store_true")
     p.add_argument("--no-peers", action="store_true")
-    p.add_argument("--no-scale", action="store_true", help="skip the list time at 100 / 10,000 / 100,000 rooms")
+    p.add_argument(
+        "--no-scale", action="store_true", help="skip the list time at 100 / 10,000 / 100,000 rooms"
+    )
     p.add_argument("--out", type=Path, default=HERE / "results")
-    p.add_argument("--report", type=Path, help="only print the table of this results file and rewrite its .md")
+    p.add_argument(
+        "--report", type=Path, help="only print the table of this results file and rewrite its .md"
+    )
     a = p.parse_args()
     if a.report:
         md = report(json.loads(a.report.read_text()))
@@ -397,15 +568,24 @@ def main() -> int:
     res: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "loadavg_at_start": loadavg},
-        "settings": {"seconds": a.seconds, "connections": a.connections, "wrk_threads": 2, "quick": a.quick,
-                     "uvicorn": "uvloop + httptools, no access log"},
-        "throughput": {}, "notes": [],
+        "settings": {
+            "seconds": a.seconds,
+            "connections": a.connections,
+            "wrk_threads": 2,
+            "quick": a.quick,
+            "uvicorn": "uvloop + httptools, no access log",
+        },
+        "throughput": {},
+        "notes": [],
     }
     thr = res["throughput"]
 
     with tempfile.TemporaryDirectory() as tmp:
-        for name, app in (("starlette_memory", "ceilings:starlette_app"), ("fastapi_memory", "ceilings:fastapi_app"),
-                          ("fastapi_sqlite3", "ceilings:fastapi_sqlite_app")):
+        for name, app in (
+            ("starlette_memory", "ceilings:starlette_app"),
+            ("fastapi_memory", "ceilings:fastapi_app"),
+            ("fastapi_sqlite3", "ceilings:fastapi_sqlite_app"),
+        ):
             log(f"ceiling {name}")
             with ceiling(name, app, {"BENCH_SQLITE_PATH": str(Path(tmp) / "ceiling.sqlite")}) as s:
                 thr[name] = telemost_pair(s, "12345678901234", a)
@@ -435,12 +615,18 @@ def main() -> int:
                         done = sum(r["requests"] for r in thr[name].values())
                         if done < rss_requests:
                             rate = max(thr[name]["telemost_get"]["rps"], 100)
-                            wrk(s.port, f"{TELEMOST}/conferences/{seeded['conference']}",
+                            wrk(
+                                s.port,
+                                f"{TELEMOST}/conferences/{seeded['conference']}",
                                 headers={"Authorization": TELEMOST_AUTH},
                                 seconds=math.ceil((rss_requests - done) / rate * 1.1) + 1,
-                                connections=a.connections)
-                        res["memory_sqlite_1w"] = {"rss_mb_idle_seeded": idle, "rss_mb_after_load": s.rss_mb(),
-                                                   "requests_at_least": rss_requests}
+                                connections=a.connections,
+                            )
+                        res["memory_sqlite_1w"] = {
+                            "rss_mb_idle_seeded": idle,
+                            "rss_mb_after_load": s.rss_mb(),
+                            "requests_at_least": rss_requests,
+                        }
                         log("reset with 1,000 rooms")
                         res["reset_ms_1000_rooms"] = reset_with_rooms(c, 1000, reset_n)
                     c.conn.close()
@@ -473,8 +659,10 @@ def main() -> int:
                     try:
                         with server as s:
                             thr[s.name] = telemost_pair(s, "12345678901234", a)
-                            res.setdefault("peers", {})[s.name] = {"startup_s": round(s.startup_s, 3),
-                                                                   "rss_mb_after_load": s.rss_mb()}
+                            res.setdefault("peers", {})[s.name] = {
+                                "startup_s": round(s.startup_s, 3),
+                                "rss_mb_after_load": s.rss_mb(),
+                            }
                     except RuntimeError as exc:
                         res["notes"].append(f"{server.name} not measured: {exc}")
 
@@ -496,13 +684,19 @@ SCENARIOS = ["telemost_get", "telemost_post", "vonage_rooms_page", "opentalk_ins
 def report(res: dict[str, Any]) -> str:
     thr = res["throughput"]
     base = thr["fastapi_memory"]
-    lines = [f"# omnimeet benchmark {res['date']}", "",
-             f"wrk, 2 threads, {res['settings']['connections']} connections, {res['settings']['seconds']} s per "
-             f"figure, one run each; {res['machine']['cpus']} CPUs, load average at start "
-             f"{' '.join(res['machine']['loadavg_at_start'])}. req/s (p50 / p99 ms) [ratio to FastAPI from memory]; "
-             "non-2xx answers and socket errors (wrk: connect, read, write, timeout) in braces when there "
-             "were any.", "",
-             "| server | " + " | ".join(SCENARIOS) + " |", "|---" * (len(SCENARIOS) + 1) + "|"]
+    lines = [
+        f"# omnimeet benchmark {res['date']}",
+        "",
+        f"wrk, 2 threads, {res['settings']['connections']} connections, {res['settings']['seconds']} s per "
+        f"figure, one run each; {res['machine']['cpus']} CPUs, load average at start "
+        f"{' '.join(res['machine']['loadavg_at_start'])}. "
+        "req/s (p50 / p99 ms) [ratio to FastAPI from memory]; "
+        "non-2xx answers and socket errors (wrk: connect, read, write, timeout) in braces when there "
+        "were any.",
+        "",
+        "| server | " + " | ".join(SCENARIOS) + " |",
+        "|---" * (len(SCENARIOS) + 1) + "|",
+    ]
     for name, runs in thr.items():
         cells = []
         for sc in SCENARIOS:
@@ -512,34 +706,49 @@ def report(res: dict[str, Any]) -> str:
                 continue
             ref = base.get(sc)
             ratio = f" [{r['rps'] / ref['rps']:.2f}]" if ref else ""
-            bad = "".join(f" {{{r[k]} {label}}}" for k, label in (("non_2xx_3xx", "non-2xx"),
-                                                                    ("socket_errors", "socket errors")) if r[k])
+            bad = "".join(
+                f" {{{r[k]} {label}}}"
+                for k, label in (("non_2xx_3xx", "non-2xx"), ("socket_errors", "socket errors"))
+                if r[k]
+            )
             extra = f" {r['mb_per_s']} MB/s" if sc == "meet_range_read" else ""
             cells.append(f"{r['rps']} ({r['p50_ms']} / {r['p99_ms']}){ratio}{extra}{bad}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     lines += ["", "| other figure | value |", "|---|---|"]
     if "startup_s" in res:
-        lines.append(f"| start-up to first 200 from /_omnimeet/health, fresh data dir (median of "
-                     f"{len(res['startup_s'])}) | {statistics.median(res['startup_s'])} s |")
+        lines.append(
+            f"| start-up to first 200 from /_omnimeet/health, fresh data dir (median of "
+            f"{len(res['startup_s'])}) | {statistics.median(res['startup_s'])} s |"
+        )
     if "reset_ms_1000_rooms" in res:
-        lines.append(f"| POST /_omnimeet/reset with 1,000 rooms (median of {len(res['reset_ms_1000_rooms'])}) | "
-                     f"{statistics.median(res['reset_ms_1000_rooms'])} ms (each: "
-                     f"{', '.join(str(x) for x in res['reset_ms_1000_rooms'])}) |")
+        lines.append(
+            f"| POST /_omnimeet/reset with 1,000 rooms (median of {len(res['reset_ms_1000_rooms'])}) | "
+            f"{statistics.median(res['reset_ms_1000_rooms'])} ms (each: "
+            f"{', '.join(str(x) for x in res['reset_ms_1000_rooms'])}) |"
+        )
     if res.get("rss_mb_idle_fresh"):
         lines.append(f"| RSS idle, fresh start, 1 worker | {res['rss_mb_idle_fresh']['largest']} MB |")
     if "memory_sqlite_1w" in res:
         m = res["memory_sqlite_1w"]
-        lines.append(f"| RSS 1 worker (SQLite) after >= {m['requests_at_least']:,} requests | "
-                     f"{m['rss_mb_after_load']['largest']} MB (seeded idle {m['rss_mb_idle_seeded']['largest']} MB) |")
+        lines.append(
+            f"| RSS 1 worker (SQLite) after >= {m['requests_at_least']:,} requests | "
+            f"{m['rss_mb_after_load']['largest']} MB (seeded idle {m['rss_mb_idle_seeded']['largest']} MB) |"
+        )
     for row in res.get("scale_vonage_first_page", []):
-        lines.append(f"| Vonage first page of 20 with {row['rooms']:,} rooms in the tenant (one client, median / p99 "
-                     f"of 200) | {row['median_ms']} / {row['p99_ms']} ms |")
+        lines.append(
+            f"| Vonage first page of 20 with {row['rooms']:,} rooms in the tenant (one client, median / p99 "
+            f"of 200) | {row['median_ms']} / {row['p99_ms']} ms |"
+        )
     for name, peer in res.get("peers", {}).items():
-        lines.append(f"| {name}: start-up to first answer / RSS after load | {peer['startup_s']} s / "
-                     f"{peer['rss_mb_after_load']['total']} MB |")
+        lines.append(
+            f"| {name}: start-up to first answer / RSS after load | {peer['startup_s']} s / "
+            f"{peer['rss_mb_after_load']['total']} MB |"
+        )
     if res.get("recording_size_bytes"):
-        lines.append(f"| meet_range_read: bytes served per request (the whole recording; the emulator's largest "
-                     f"file is smaller than 1 MiB) | {res['recording_size_bytes']} |")
+        lines.append(
+            f"| meet_range_read: bytes served per request (the whole recording; the emulator's largest "
+            f"file is smaller than 1 MiB) | {res['recording_size_bytes']} |"
+        )
     lines += ["", "| target (issue 8) | measured | met? |", "|---|---|---|"]
     lines += [f"| {t} | {m} | {ok} |" for t, m, ok in targets(res)]
     if res["notes"]:
@@ -558,23 +767,43 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str]]:
             rows.append((label, "-", "not measured"))
             return
         r = num["rps"] / den["rps"]
-        rows.append((label, f"{r:.2f} ({num['rps']} / {den['rps']} req/s)", "met" if r >= bound else "missed"))
+        rows.append(
+            (label, f"{r:.2f} ({num['rps']} / {den['rps']} req/s)", "met" if r >= bound else "missed")
+        )
 
     get, post = om.get("telemost_get"), om.get("telemost_post")
     ratio("Telemost GET, SQLite 1w / Prism GET >= 1.0", get, thr.get("prism", {}).get("telemost_get"), 1.0)
-    ratio("Telemost GET, SQLite 1w / FastAPI from memory >= 0.65", get,
-          thr.get("fastapi_memory", {}).get("telemost_get"), 0.65)
+    ratio(
+        "Telemost GET, SQLite 1w / FastAPI from memory >= 0.65",
+        get,
+        thr.get("fastapi_memory", {}).get("telemost_get"),
+        0.65,
+    )
     if get:
-        rows.append(("Telemost GET, SQLite 1w: p99 < 10 ms", f"{get['p99_ms']} ms",
-                     "met" if get["p99_ms"] < 10 else "missed"))
-    ratio("Telemost POST, SQLite 1w / FastAPI+sqlite3 POST >= 0.75", post,
-          thr.get("fastapi_sqlite3", {}).get("telemost_post"), 0.75)
+        rows.append(
+            (
+                "Telemost GET, SQLite 1w: p99 < 10 ms",
+                f"{get['p99_ms']} ms",
+                "met" if get["p99_ms"] < 10 else "missed",
+            )
+        )
+    ratio(
+        "Telemost POST, SQLite 1w / FastAPI+sqlite3 POST >= 0.75",
+        post,
+        thr.get("fastapi_sqlite3", {}).get("telemost_post"),
+        0.75,
+    )
     for backend in ("sqlite", "postgresql"):
         one, two = thr.get(f"omnimeet_{backend}_1w"), thr.get(f"omnimeet_{backend}_2w")
         if one and two:
             for sc in SCENARIOS:
                 if sc in one and sc in two:
-                    ratio(f"2 workers faster than 1 ({backend}, {sc}): 2w / 1w > 1.0", two[sc], one[sc], 1.0 + 1e-9)
+                    ratio(
+                        f"2 workers faster than 1 ({backend}, {sc}): 2w / 1w > 1.0",
+                        two[sc],
+                        one[sc],
+                        1.0 + 1e-9,
+                    )
     if "startup_s" in res:
         v = statistics.median(res["startup_s"])
         rows.append(("start-up to healthy < 1.0 s", f"{v} s", "met" if v < 1.0 else "missed"))
@@ -584,8 +813,13 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str]]:
     sc = res.get("scale_vonage_first_page", [])
     if len(sc) >= 2 and sc[-1]["rooms"] >= 100_000:
         r = sc[-1]["median_ms"] / sc[0]["median_ms"]
-        rows.append(("first-page list at 100,000 rooms within 2x of 100 (median)",
-                     f"{r:.2f} ({sc[-1]['median_ms']} / {sc[0]['median_ms']} ms)", "met" if r <= 2 else "missed"))
+        rows.append(
+            (
+                "first-page list at 100,000 rooms within 2x of 100 (median)",
+                f"{r:.2f} ({sc[-1]['median_ms']} / {sc[0]['median_ms']} ms)",
+                "met" if r <= 2 else "missed",
+            )
+        )
     else:
         rows.append(("first-page list at 100,000 rooms within 2x of 100", "-", "not measured"))
     if res.get("rss_mb_idle_fresh"):
@@ -594,9 +828,15 @@ def targets(res: dict[str, Any]) -> list[tuple[str, str, str]]:
     if "memory_sqlite_1w" in res:
         m = res["memory_sqlite_1w"]
         v = m["rss_mb_after_load"]["largest"]
-        rows.append(("RSS 1 worker after 100,000 requests < 150 MB", f"{v} MB after >= {m['requests_at_least']:,}",
-                     ("met" if v < 150 else "missed") if m["requests_at_least"] >= 100_000
-                     else "not measured (quick run)"))
+        rows.append(
+            (
+                "RSS 1 worker after 100,000 requests < 150 MB",
+                f"{v} MB after >= {m['requests_at_least']:,}",
+                ("met" if v < 150 else "missed")
+                if m["requests_at_least"] >= 100_000
+                else "not measured (quick run)",
+            )
+        )
     return rows
 
 

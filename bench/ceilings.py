@@ -26,10 +26,12 @@ async def _starlette_post(request: Request) -> JSONResponse:
     return JSONResponse(CONFERENCE, status_code=201)
 
 
-starlette_app = Starlette(routes=[
-    Route(GET_PATH, _starlette_get, methods=["GET"]),
-    Route(POST_PATH, _starlette_post, methods=["POST"]),
-])
+starlette_app = Starlette(
+    routes=[
+        Route(GET_PATH, _starlette_get, methods=["GET"]),
+        Route(POST_PATH, _starlette_post, methods=["POST"]),
+    ]
+)
 
 fastapi_app = FastAPI()
 
@@ -53,21 +55,25 @@ import os  # noqa: E402
 import secrets  # noqa: E402
 import sqlite3  # noqa: E402
 
-_db = sqlite3.connect(os.environ.get("BENCH_SQLITE_PATH", ":memory:"), check_same_thread=False,
-                      isolation_level=None)
+_db = sqlite3.connect(
+    os.environ.get("BENCH_SQLITE_PATH", ":memory:"), check_same_thread=False, isolation_level=None
+)
 _db.execute("PRAGMA journal_mode=WAL")
 _db.execute("PRAGMA synchronous=NORMAL")
 _db.execute("CREATE TABLE IF NOT EXISTS conference (id TEXT PRIMARY KEY, join_url TEXT, access_level TEXT)")
-_db.execute("INSERT OR IGNORE INTO conference VALUES (?, ?, ?)",
-            (CONFERENCE["id"], CONFERENCE["join_url"], CONFERENCE["access_level"]))
+_db.execute(
+    "INSERT OR IGNORE INTO conference VALUES (?, ?, ?)",
+    (CONFERENCE["id"], CONFERENCE["join_url"], CONFERENCE["access_level"]),
+)
 
 fastapi_sqlite_app = FastAPI()
 
 
 @fastapi_sqlite_app.get(GET_PATH)
 async def get_conference_sqlite(conference_id: str) -> JSONResponse:
-    row = _db.execute("SELECT id, join_url, access_level FROM conference WHERE id = ?",
-                      (conference_id,)).fetchone()
+    row = _db.execute(
+        "SELECT id, join_url, access_level FROM conference WHERE id = ?", (conference_id,)
+    ).fetchone()
     if row is None:
         return JSONResponse({"error": "ConferenceNotFound"}, status_code=404)
     return JSONResponse({"id": row[0], "join_url": row[1], "access_level": row[2]})
@@ -77,7 +83,10 @@ async def get_conference_sqlite(conference_id: str) -> JSONResponse:
 async def create_conference_sqlite(request: Request) -> JSONResponse:
     body = await request.json()
     new_id = str(secrets.randbelow(10**14)).zfill(14)
-    doc = {"id": new_id, "join_url": f"https://telemost.yandex.ru/j/{new_id}",
-           "access_level": body.get("access_level", "PUBLIC")}
+    doc = {
+        "id": new_id,
+        "join_url": f"https://telemost.yandex.ru/j/{new_id}",
+        "access_level": body.get("access_level", "PUBLIC"),
+    }
     _db.execute("INSERT INTO conference VALUES (?, ?, ?)", (doc["id"], doc["join_url"], doc["access_level"]))
     return JSONResponse(doc, status_code=201)
