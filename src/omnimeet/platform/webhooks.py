@@ -48,6 +48,9 @@ LEASE_MARGIN_MS = 30_000
 RESPONSE_BODY_BYTES = 2048
 FLUSH_TIMEOUT_SECONDS = 60.0
 NOT_ALLOWED = "target not allowed"
+INTERRUPTED = "interrupted: the server stopped"
+RELEASE_SECONDS = 5.0
+"""How long a stopping dispatcher waits for its cancelled deliveries to give their rows back."""
 
 
 class WebhookFormat(WebhookRules, Protocol):
@@ -157,8 +160,14 @@ class WebhookDispatcher:
             finally:
                 self._client = None
                 self._loop = None
-                for task in self._inflight:
+                # Stopping (a server's shutdown): each delivery on its way gives its row back before the
+                # client and the database close, so a restarted server sends it at once rather than after
+                # the claim's lease (the timeout plus LEASE_MARGIN_MS) lapses.
+                inflight = list(self._inflight)
+                for task in inflight:
                     task.cancel()
+                if inflight:
+                    await asyncio.wait(inflight, timeout=RELEASE_SECONDS)
 
     def _start_due(self, client: httpx.AsyncClient) -> None:
         room = CLAIM_BATCH - len(self._inflight)
@@ -257,6 +266,9 @@ class WebhookDispatcher:
             response = await client.post(delivery.url, content=body, headers=headers)
             status_code = response.status_code
             response_body = response.content[:RESPONSE_BODY_BYTES].decode("utf-8", "replace")
+        except asyncio.CancelledError:
+            self._release(delivery, at, started)
+            raise
         except httpx.TimeoutException:
             error = "timeout"
         except Exception as exc:  # refused, reset, a URL httpx cannot use, ...: a failed attempt
@@ -266,6 +278,16 @@ class WebhookDispatcher:
         if status_code is not None and 200 <= status_code < 300:
             return self._finish(delivery, attempt, DeliveryStatus.DELIVERED)
         return self._fail(delivery, attempt)
+
+    def _release(self, delivery: Delivery, at: int, started: float) -> None:
+        """The attempt was cancelled (the server is stopping): it is recorded as interrupted (the receiver
+        may have got it) and the row is pending again, due at once."""
+        duration_ms = int((time.perf_counter() - started) * 1000)
+        attempt = Attempt(delivery.id, at, None, INTERRUPTED, duration_ms, None)
+        try:
+            self._finish(delivery, attempt, DeliveryStatus.PENDING, at)
+        except Exception:  # the database is gone too: the claim lapses on its own
+            log.exception("releasing webhook %s failed", delivery.id)
 
     def _fail(self, delivery: Delivery, attempt: Attempt) -> bool | None:
         settings = self.ctx.settings
