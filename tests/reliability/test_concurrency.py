@@ -96,12 +96,18 @@ def test_32_clients_on_two_workers_lose_nothing(make_live_server: MakeLiveServer
 
     start = threading.Barrier(CLIENTS)
     began = time.monotonic()
-    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        futures = [pool.submit(_run_client, server, number, start) for number in range(CLIENTS)]
+    pool = ThreadPoolExecutor(max_workers=CLIENTS)
+    futures = [pool.submit(_run_client, server, number, start) for number in range(CLIENTS)]
+    try:
         results = [
             future.result(timeout=max(1.0, LOAD_DEADLINE_S - (time.monotonic() - began)))
             for future in futures
         ]
+    except BaseException:
+        server.kill()  # a hung load: every request still waiting fails at once, so the pool can end
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     cpu_after = {pid: cpu_seconds(pid) for pid in workers}
 
     problems = [problem for result in results for problem in result.problems]

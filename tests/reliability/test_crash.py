@@ -50,6 +50,14 @@ class Load:
 
 def _write(server: LiveServer, number: int, load: Load) -> None:
     """Creates rooms round-robin over the vendors until a request fails at the transport level (the kill)."""
+    try:
+        _write_until_cut_off(server, number, load)
+    except Exception as exc:  # reported by the test, not lost in the thread
+        with load.lock:
+            load.problems.append(f"writer {number} crashed: {exc!r}")
+
+
+def _write_until_cut_off(server: LiveServer, number: int, load: Load) -> None:
     tenant = f"tenant-{number % 3}"
     with httpx.Client(base_url=server.base_url, timeout=REQUEST_TIMEOUT_S) as client:
         for op in range(MAX_CREATES_PER_WRITER):
@@ -125,6 +133,8 @@ def test_sigkill_during_writes_loses_no_acknowledged_create(
     assert not load.problems, f"{len(load.problems)} unexpected answers:\n" + "\n".join(load.problems[:50])
     # Every writer was still writing when the kill came: each ended on a transport error, none ran out.
     assert len(load.cut_off) == WRITERS, load.cut_off
+    # ... and requests were in flight when it landed (not only refused connections afterwards).
+    assert any("ConnectError" not in cut for cut in load.cut_off), load.cut_off
     assert len(created) >= KILL_AFTER
     assert not log_problems(first_log), first_log
 
