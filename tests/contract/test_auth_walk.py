@@ -1,0 +1,153 @@
+"""The auth walk (issue 8): every operation of openapi/telemost.yaml, openvidu-meet.yaml, vonage.yaml,
+sourcefuse.yaml and omnimeet.yaml (the control API, run with a control token), aimed at tenant A's real
+things (made through the APIs first; walk.py):
+
+- without a credential: exactly the vendor's 401 and envelope (the operations that have a credential of
+  their own, a role secret, a signed URL or policy, or none at all, answer as ``walk.OPEN`` says);
+- with a valid credential of tenant B (permissive mode: another token, key or application; the control
+  API: a token that is not the configured one): exactly the vendor's answer for another tenant's things,
+  per operation in ``walk.FOREIGN``, the same answer as for ids that name nothing (no existence oracle)
+  unless ``walk.TELLS_APART`` says why the vendor differs;
+- either way: nothing of A's shows in the answer (an id the request carried itself may be echoed), the
+  answer is what the document declares, and A's things read back unchanged afterwards.
+
+OpenTalk has its own walk (tests/vendors/opentalk/test_auth_walk.py: users of one deployment and of
+another, invite codes) and is not repeated here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from omnimeet.main import create_app
+from omnimeet.platform.config import Settings
+from omnimeet.platform.web import PrefixDispatcher
+from tests.conftest import client_for
+from tests.contract.openapi import check_response, load_spec
+from tests.contract.walk import (
+    CONTROL_TOKEN,
+    EXPECTED_COUNTS,
+    FOREIGN,
+    KEYS,
+    OPEN,
+    OPERATIONS,
+    SPECS,
+    TELLS_APART,
+    WORLDS,
+    Operation,
+    World,
+    assert_answer,
+    credentials,
+    expected_anonymous,
+    expected_foreign,
+    leaked,
+    names_things,
+    prepare,
+    send,
+    unknown_ids,
+    valid_bodies,
+)
+
+pytestmark = pytest.mark.anyio
+
+RID = "Yandex-Cloud-Request-ID"
+WALK = [pytest.param(operation, id=operation.key) for operation in OPERATIONS]
+
+
+@pytest.fixture(scope="module")
+def walk_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefixDispatcher]:
+    """One app for the whole walk (with a control token): A's things are made once per vendor, and every
+    test checks that they read back unchanged, so a walk step that broke them fails where it did."""
+    settings = Settings(
+        database_url=database_url, data_dir=tmp_path_factory.mktemp("walk"), control_token=CONTROL_TOKEN
+    )
+    app = create_app(settings, migrate=False)
+    app.state.ctx.reset()
+    prepare(app)
+    yield app
+    app.state.ctx.db.close()
+
+
+@pytest.fixture(scope="module")
+def worlds() -> dict[str, World]:
+    return {}
+
+
+async def world_of(app: PrefixDispatcher, worlds: dict[str, World], operation: Operation) -> World:
+    if operation.vendor not in worlds:
+        worlds[operation.vendor] = await WORLDS[operation.vendor](app)
+    return worlds[operation.vendor]
+
+
+def other_tenant(operation: Operation) -> dict[str, str]:
+    """A tenant B of the operation's own (so what an earlier step's B made does not show in this one's)."""
+    return credentials(operation.vendor, operation.key)
+
+
+def test_the_walk_covers_every_operation_of_the_documents() -> None:
+    """A new operation in a document fails here until the walk knows what it must answer."""
+    assert Counter(operation.vendor for operation in OPERATIONS) == EXPECTED_COUNTS
+    assert len(set(KEYS)) == len(KEYS)
+    assert set(OPEN) <= set(KEYS), sorted(set(OPEN) - set(KEYS))
+    assert set(FOREIGN) <= set(KEYS), sorted(set(FOREIGN) - set(KEYS))
+    assert set(TELLS_APART) <= set(KEYS), sorted(set(TELLS_APART) - set(KEYS))
+    assert not set(OPEN) & set(FOREIGN)
+    vendors = [operation for operation in OPERATIONS if operation.vendor != "control"]
+    secured = {operation.key for operation in vendors if operation.secured}
+    assert secured == set(FOREIGN), sorted(secured ^ set(FOREIGN))
+    assert {operation.key for operation in vendors if not operation.secured} == set(OPEN) - {
+        "control GET /health"
+    }
+    # The control API documents its token as optional everywhere (needed only when configured).
+    control = [operation for operation in OPERATIONS if operation.vendor == "control"]
+    assert all(not operation.secured for operation in control)
+    assert load_spec(SPECS["control"]).document["security"] == [{}, {"ControlToken": []}]
+
+
+def test_every_operation_with_a_body_has_a_valid_one() -> None:
+    with_body = {operation.key for operation in OPERATIONS if "requestBody" in operation.operation}
+    assert with_body == set(valid_bodies({})), sorted(with_body ^ set(valid_bodies({})))
+
+
+def _check(operation: Operation, world: World, response: httpx.Response) -> None:
+    check_response(load_spec(SPECS[operation.vendor]), response)
+    if operation.vendor == "telemost":
+        assert response.headers.get(RID), dict(response.headers)
+    found = leaked(response, world.secrets)
+    assert not found, f"{operation.key} shows A's {found}: {response.text[:1000]}"
+
+
+@pytest.mark.parametrize("operation", WALK)
+async def test_without_a_credential(
+    walk_app: PrefixDispatcher, worlds: dict[str, World], operation: Operation
+) -> None:
+    world = await world_of(walk_app, worlds, operation)
+    before = await world.snapshot(walk_app)
+    async with client_for(walk_app) as anonymous:
+        response = await send(anonymous, operation, world.ids, {})
+    assert_answer(response, expected_anonymous(operation), world.ids)
+    _check(operation, world, response)
+    assert await world.snapshot(walk_app) == before
+
+
+@pytest.mark.parametrize("operation", WALK)
+async def test_with_another_tenants_credential(
+    walk_app: PrefixDispatcher, worlds: dict[str, World], operation: Operation
+) -> None:
+    world = await world_of(walk_app, worlds, operation)
+    before = await world.snapshot(walk_app)
+    expect = expected_foreign(operation)
+    async with client_for(walk_app) as other:
+        response = await send(other, operation, world.ids, other_tenant(operation))
+        assert_answer(response, expect, world.ids)
+        _check(operation, world, response)
+        if names_things(operation) and operation.key not in TELLS_APART:
+            # The same question about things that do not exist: the same answer.
+            unknown = unknown_ids(world)
+            blind = await send(other, operation, unknown, other_tenant(operation))
+            assert_answer(blind, expect, unknown)
+    assert await world.snapshot(walk_app) == before
