@@ -374,8 +374,13 @@ class RoomApi:
     marker_in: Callable[[Any], str | None]
     """The marker found in a read answer (None if it has none)."""
 
-    def create(self, client: httpx.Client, tenant: str, marker: str) -> httpx.Response:
-        return client.post(self.create_path, json=self.body(marker), headers=self.auth(tenant))
+    def create(
+        self, client: httpx.Client, tenant: str, marker: str, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """POST of a new room; ``headers`` are sent besides the credentials."""
+        return client.post(
+            self.create_path, json=self.body(marker), headers={**self.auth(tenant), **(headers or {})}
+        )
 
     def created_id(self, response: httpx.Response) -> str:
         """The new room's id from a successful create answer."""
@@ -384,8 +389,11 @@ class RoomApi:
         assert value, response.text
         return value
 
-    def read(self, client: httpx.Client, tenant: str, room_id: str) -> httpx.Response:
-        return client.get(self.read_path(room_id), headers=self.auth(tenant))
+    def read(
+        self, client: httpx.Client, tenant: str, room_id: str, headers: Mapping[str, str] | None = None
+    ) -> httpx.Response:
+        """GET of the room (SourceFuse: of its attendees); ``headers`` are sent besides the credentials."""
+        return client.get(self.read_path(room_id), headers={**self.auth(tenant), **(headers or {})})
 
     def read_matches(self, response: httpx.Response, marker: str) -> bool:
         """Whether a read answer is 200 and shows the room created with ``marker``."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from tests.reliability.conftest import MakeLiveServer
-from tests.reliability.live import ROOM_APIS, LiveServer, cpu_seconds, log_problems
+from tests.reliability.live import ROOM_APIS, LiveServer, RoomApi, cpu_seconds, log_problems
 
 CLIENTS = 32
 OPERATIONS = 15
@@ -29,6 +29,7 @@ LOAD_DEADLINE_S = 120.0
 """Far above the few seconds the load takes; only there so that a hung server fails the test, not the run."""
 REQUEST_TIMEOUT_S = 30.0
 LOCKED = "database is locked"
+CLOSE = {"Connection": "close"}
 
 
 @dataclass
@@ -56,36 +57,44 @@ def _client(server: LiveServer) -> httpx.Client:
 
 
 def _run_client(server: LiveServer, number: int, start: threading.Barrier) -> ClientResult:
-    """One client: OPERATIONS creates, round-robin over the vendors, each read back at once."""
+    """One client: OPERATIONS creates, round-robin over the vendors, each read back at once on the same
+    connection, which the read then closes: each operation opens a new connection, so the workers keep taking
+    new ones throughout the load (kept-alive connections accepted at the start could all land on one
+    worker)."""
     result = ClientResult()
     tenant = f"tenant-{number % TENANTS}"
+    start.wait(timeout=LOAD_DEADLINE_S)
     with _client(server) as client:
-        start.wait(timeout=LOAD_DEADLINE_S)
         for op in range(OPERATIONS):
             api = ROOM_APIS[VENDORS[(number + op) % len(VENDORS)]]
-            marker = f"c{number}-op{op}"
-            try:
-                response = api.create(client, tenant, marker)
-            except httpx.HTTPError as exc:
-                result.problems.append(f"{api.vendor} create {marker}: {exc!r}")
-                continue
-            if LOCKED in response.text.lower():
-                result.locked.append(_describe(response))
-            if response.status_code != api.created_status:
-                result.problems.append(f"{api.vendor} create {marker}: {_describe(response)}")
-                continue
-            room_id = api.created_id(response)
-            result.created.append(Created(api.vendor, tenant, marker, room_id))
-            try:
-                read = api.read(client, tenant, room_id)
-            except httpx.HTTPError as exc:
-                result.problems.append(f"{api.vendor} read {room_id}: {exc!r}")
-                continue
-            if LOCKED in read.text.lower():
-                result.locked.append(_describe(read))
-            if not api.read_matches(read, marker):
-                result.problems.append(f"{api.vendor} read {room_id} ({marker}): {_describe(read)}")
+            _create_and_read(client, api, tenant, f"c{number}-op{op}", result)
     return result
+
+
+def _create_and_read(
+    client: httpx.Client, api: RoomApi, tenant: str, marker: str, result: ClientResult
+) -> None:
+    try:
+        response = api.create(client, tenant, marker)
+    except httpx.HTTPError as exc:
+        result.problems.append(f"{api.vendor} create {marker}: {exc!r}")
+        return
+    if LOCKED in response.text.lower():
+        result.locked.append(_describe(response))
+    if response.status_code != api.created_status:
+        result.problems.append(f"{api.vendor} create {marker}: {_describe(response)}")
+        return
+    room_id = api.created_id(response)
+    result.created.append(Created(api.vendor, tenant, marker, room_id))
+    try:
+        read = api.read(client, tenant, room_id, CLOSE)
+    except httpx.HTTPError as exc:
+        result.problems.append(f"{api.vendor} read {room_id}: {exc!r}")
+        return
+    if LOCKED in read.text.lower():
+        result.locked.append(_describe(read))
+    if not api.read_matches(read, marker):
+        result.problems.append(f"{api.vendor} read {room_id} ({marker}): {_describe(read)}")
 
 
 def test_32_clients_on_two_workers_lose_nothing(make_live_server: MakeLiveServer) -> None:
