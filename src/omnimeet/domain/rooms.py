@@ -135,11 +135,35 @@ def _check_editable(changes: Mapping[str, Any], allowed: frozenset[str], entity:
         raise DomainError(ErrorCode.INVALID, entity, field=sorted(unknown)[0])
 
 
-def _tenant_rooms(principal: Principal, theme_seq: int | None) -> list[ColumnElement[bool]]:
-    conditions = [_R.c.tenant_id == principal.tenant_id, _R.c.api == principal.api]
-    if theme_seq is not None:
-        conditions.append(_R.c.theme_seq == theme_seq)
+def _tenant_rooms(theme: bool) -> list[ColumnElement[bool]]:
+    conditions = [_R.c.tenant_id == bindparam("tenant_id"), _R.c.api == bindparam("api")]
+    if theme:
+        conditions.append(_R.c.theme_seq == bindparam("theme_seq"))
     return conditions
+
+
+def _page_statement(theme: bool, start: bool, end: bool) -> Select[Any]:
+    """A page of a tenant's rooms: from ``start`` on (ascending), or with ``end`` alone the last ones up to
+    it (descending, the caller reverses); ``limit`` a parameter."""
+    stmt = select(_R).where(*_tenant_rooms(theme))
+    if start:
+        stmt = stmt.where(_R.c.seq >= bindparam("start_seq"))
+    if end:
+        stmt = stmt.where(_R.c.seq <= bindparam("end_seq"))
+    order = _R.c.seq.desc() if end and not start else _R.c.seq
+    return stmt.order_by(order).limit(bindparam("size"))
+
+
+# Built once: a statement built per call is compiled per call (the compiled cache is keyed by statement).
+_PAGES = {
+    (theme, start, end): _page_statement(theme, start, end)
+    for theme in (False, True)
+    for start in (False, True)
+    for end in (False, True)
+}
+_COUNTS = {
+    theme: select(func.count()).select_from(_R).where(*_tenant_rooms(theme)) for theme in (False, True)
+}
 
 
 class RoomService:
@@ -220,24 +244,26 @@ class RoomService:
         alone, the last ``size`` rooms up to it. ``theme_seq``: only the rooms of that theme."""
         if size < 1:
             return []
-        stmt = select(_R).where(*_tenant_rooms(principal, theme_seq))
-        if start_seq is not None:
-            stmt = stmt.where(_R.c.seq >= start_seq)
-        if end_seq is not None:
-            stmt = stmt.where(_R.c.seq <= end_seq)
+        stmt = _PAGES[theme_seq is not None, start_seq is not None, end_seq is not None]
+        params = {
+            "tenant_id": principal.tenant_id,
+            "api": principal.api,
+            "theme_seq": theme_seq,
+            "start_seq": start_seq,
+            "end_seq": end_seq,
+            "size": size,
+        }
+        rows = tx.fetch_all(stmt, {name: value for name, value in params.items() if value is not None})
         if start_seq is None and end_seq is not None:
-            rows = tx.fetch_all(stmt.order_by(_R.c.seq.desc()).limit(size))
             rows.reverse()
-        else:
-            rows = tx.fetch_all(stmt.order_by(_R.c.seq).limit(size))
         return [Room.from_row(row) for row in rows]
 
     def count(self, tx: Tx, principal: Principal, theme_seq: int | None = None) -> int:
         """How many rooms the principal's tenant has in its API (of the theme ``theme_seq``, when given)."""
-        stmt: Select[tuple[int]] = (
-            select(func.count()).select_from(_R).where(*_tenant_rooms(principal, theme_seq))
-        )
-        row = tx.fetch_one(stmt)
+        params: dict[str, Any] = {"tenant_id": principal.tenant_id, "api": principal.api}
+        if theme_seq is not None:
+            params["theme_seq"] = theme_seq
+        row = tx.fetch_one(_COUNTS[theme_seq is not None], params)
         return int(row[0]) if row else 0
 
     def live_streams(self, tx: Tx, room: Room) -> list[LiveStream]:

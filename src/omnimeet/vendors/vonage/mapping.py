@@ -231,9 +231,13 @@ def announced_expiry(room: Room, settings: Mapping[str, Any]) -> int:
     return int(announced) if isinstance(announced, int) else room.created_at_ms + INSTANT_LIFETIME_MS
 
 
+_DEFAULT_FEATURES: dict[str, bool] = AvailableFeatures().model_dump()
+"""The features of a room that names none (flat booleans: a shallow copy per answer is a copy)."""
+
+
 def room_body(room: Room, theme: Theme | None, now_ms: int, meetings_url: str) -> dict[str, Any]:
     settings = settings_of(room)
-    features = {**AvailableFeatures().model_dump(), **settings.get("available_features", {})}
+    features = {**_DEFAULT_FEATURES, **settings.get("available_features", {})}
     code = str(settings.get("meeting_code", ""))
     host, guest = room_urls(meetings_url, code, str(settings.get("host_token", "")), short_company_url(theme))
     body: dict[str, Any] = {
