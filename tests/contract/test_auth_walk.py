@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -63,7 +64,10 @@ def walk_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     """One app for the whole walk (with a control token): A's things are made once per vendor, and every
     test checks that they read back unchanged, so a walk step that broke them fails where it did."""
     settings = Settings(
-        database_url=database_url, data_dir=tmp_path_factory.mktemp("walk"), control_token=CONTROL_TOKEN
+        database_url=database_url,
+        data_dir=tmp_path_factory.mktemp("walk"),
+        control_token=CONTROL_TOKEN,
+        journal_size=100_000,  # A's journal entry stays readable (the walk sends some thousand requests)
     )
     app = create_app(settings, migrate=False)
     app.state.ctx.reset()
@@ -72,14 +76,19 @@ def walk_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
     app.state.ctx.db.close()
 
 
+Worlds = dict[str, tuple[World, list[Any]]]
+
+
 @pytest.fixture(scope="module")
-def worlds() -> dict[str, World]:
+def worlds() -> Worlds:
+    """Per vendor: A's things, and how A saw them once made."""
     return {}
 
 
-async def world_of(app: PrefixDispatcher, worlds: dict[str, World], operation: Operation) -> World:
+async def world_of(app: PrefixDispatcher, worlds: Worlds, operation: Operation) -> tuple[World, list[Any]]:
     if operation.vendor not in worlds:
-        worlds[operation.vendor] = await WORLDS[operation.vendor](app)
+        world = await WORLDS[operation.vendor](app)
+        worlds[operation.vendor] = (world, await world.snapshot(app))
     return worlds[operation.vendor]
 
 
@@ -122,11 +131,8 @@ def _check(operation: Operation, world: World, response: httpx.Response) -> None
 
 
 @pytest.mark.parametrize("operation", WALK)
-async def test_without_a_credential(
-    walk_app: PrefixDispatcher, worlds: dict[str, World], operation: Operation
-) -> None:
-    world = await world_of(walk_app, worlds, operation)
-    before = await world.snapshot(walk_app)
+async def test_without_a_credential(walk_app: PrefixDispatcher, worlds: Worlds, operation: Operation) -> None:
+    world, before = await world_of(walk_app, worlds, operation)
     async with client_for(walk_app) as anonymous:
         response = await send(anonymous, operation, world.ids, {})
     assert_answer(response, expected_anonymous(operation), world.ids)
@@ -136,10 +142,9 @@ async def test_without_a_credential(
 
 @pytest.mark.parametrize("operation", WALK)
 async def test_with_another_tenants_credential(
-    walk_app: PrefixDispatcher, worlds: dict[str, World], operation: Operation
+    walk_app: PrefixDispatcher, worlds: Worlds, operation: Operation
 ) -> None:
-    world = await world_of(walk_app, worlds, operation)
-    before = await world.snapshot(walk_app)
+    world, before = await world_of(walk_app, worlds, operation)
     expect = expected_foreign(operation)
     async with client_for(walk_app) as other:
         response = await send(other, operation, world.ids, other_tenant(operation))

@@ -56,8 +56,8 @@ class Operation:
     @property
     def secured(self) -> bool:
         """Needs a credential: a non-empty requirement (the control API's ``[{}, token]`` is optional)."""
-        requirements = self.operation.get("security")
-        return bool(requirements) and all(requirement for requirement in requirements)
+        requirements: list[dict[str, Any]] = self.operation.get("security") or []
+        return bool(requirements) and all(requirements)
 
 
 def load(name: str) -> dict[str, Any]:
@@ -177,10 +177,11 @@ class World:
     reads: list[str]
     """What A reads back (with A's credential) to see that nothing changed."""
     vendor: str = "control"
+    tenant: str = "a"
 
     async def snapshot(self, app: PrefixDispatcher) -> list[Any]:
         seen: list[Any] = []
-        async with as_tenant(app, self.vendor) as client:
+        async with as_tenant(app, self.vendor, self.tenant) as client:
             for path in self.reads:
                 response = await client.get(path)
                 seen.append((path, response.status_code, response.json()))
@@ -251,8 +252,9 @@ async def meet_world(app: PrefixDispatcher) -> World:
     )
 
 
-async def vonage_world(app: PrefixDispatcher, theme_name: str = "Alice brand") -> World:
-    """A theme, a long-term room with it, a session with Alice in it and a stopped recording."""
+async def vonage_world(app: PrefixDispatcher, theme_name: str = "Alice brand", tenant: str = "a") -> World:
+    """A theme, a long-term room with it, a session with Alice in it and a stopped recording (of tenant A,
+    or of the application ``credentials("vonage", tenant)`` names)."""
     base = "/vonage/v1/meetings"
     simulate = f"{CONTROL}/vendors/vonage"
     theme_body = {
@@ -261,7 +263,7 @@ async def vonage_world(app: PrefixDispatcher, theme_name: str = "Alice brand") -
         "brand_text": "Alice Corp",
         "short_company_url": theme_name.lower().replace(" ", "-"),
     }
-    async with as_tenant(app, "vonage") as alice, control_client(app) as control:
+    async with as_tenant(app, "vonage", tenant) as alice, control_client(app) as control:
         theme = ok(await alice.post(f"{base}/themes", json=theme_body), 201)
         room_body = {
             "display_name": "Alice vonage room",
@@ -301,7 +303,7 @@ async def vonage_world(app: PrefixDispatcher, theme_name: str = "Alice brand") -
         f"{base}/sessions/{session_id}",
         f"{base}/sessions/{session_id}/recordings",
     ]
-    return World(ids, secrets, reads, "vonage")
+    return World(ids, secrets, reads, "vonage", tenant)
 
 
 async def sourcefuse_world(app: PrefixDispatcher) -> World:
@@ -336,7 +338,7 @@ async def sourcefuse_world(app: PrefixDispatcher) -> World:
 async def control_world(app: PrefixDispatcher) -> World:
     """Vonage's things, and the control plane's own: a fault, a webhook endpoint with a delivery, a
     principal, the journal."""
-    vonage = await vonage_world(app, "Alice control brand")
+    vonage = await vonage_world(app, "Alice control brand", "the control walk's application")
     async with control_client(app) as control:
         endpoint_body = {
             "vendor": "vonage",
@@ -367,14 +369,16 @@ async def control_world(app: PrefixDispatcher) -> World:
     }
     secrets = [*vonage.secrets, "alice-extra-token", "alice-hooks", "alice-hook-secret", "alice-fault"]
     reads = [
-        f"{CONTROL}/state",
+        # Not /state, /webhooks or /requests: the vendor walks' tenants B add to those meanwhile.
         f"{CONTROL}/clock",
         f"{CONTROL}/progression",
         f"{CONTROL}/faults",
         f"{CONTROL}/webhooks/endpoints",
-        f"{CONTROL}/webhooks",
-        f"{CONTROL}/principals",
-        f"{CONTROL}/vendors/vonage/rooms/{vonage.ids['room_id']}",
+        f"{CONTROL}/webhooks/{ids['delivery_id']}",
+        f"{CONTROL}/principals/{ids['principal_id']}",
+        f"{CONTROL}/requests/{ids['entry_id']}",
+        f"{CONTROL}/vendors/vonage/rooms/{ids['room_id']}",
+        f"{CONTROL}/vendors/vonage/recordings/{ids['recording_id']}",
     ]
     return World(ids, secrets, reads, "control")
 
