@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import socket
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
     from omnimeet.platform.config import Settings
     from omnimeet.platform.tls import TlsFiles
 
@@ -100,10 +105,41 @@ def main(argv: list[str] | None = None) -> int:
             os.environ["OMNIMEET_DATABASE_URL"] = args.database_url
         if args.vendor_port:
             os.environ["OMNIMEET_VENDOR_PORTS"] = json.dumps(dict(args.vendor_port))
-        return _serve(args)
+        with collector_paused() as resume:
+            return _serve(args, resume)
     if args.command == "db":
         return _db_upgrade(args.database_url)
     return _export_openapi(args.directory)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[Callable[[], None]]:
+    """Start-up without Python's cyclic garbage collector; it is on again when the block ends, or earlier
+    when the function it yields is called (unless it was off already).
+
+    Importing the packages and building the apps creates some 150,000 long-lived objects and next to no
+    cyclic garbage (about 1,000 objects), yet the collector, triggered by the allocations, scanned them
+    again and again: a third of the start-up time (measured: 0.30 of 1.4 s of CPU). Where the block is left
+    with the server's app built, ``freeze_startup_objects`` moves what exists to the permanent generation.
+    """
+    enabled = gc.isenabled()
+
+    def resume() -> None:
+        if enabled:
+            gc.enable()
+
+    gc.disable()
+    try:
+        yield resume
+    finally:
+        resume()
+
+
+def freeze_startup_objects() -> None:
+    """Moves every object that exists now (modules, apps, the little garbage start-up left) out of the
+    collector's reach, without the full collection that would first cost ~0.1 s: the lifespan's own
+    ``gc.collect()`` then scans only what was made after this."""
+    gc.freeze()
 
 
 def _db_upgrade(database_url: str | None = None) -> int:
@@ -121,7 +157,7 @@ def _db_upgrade(database_url: str | None = None) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, resume_collector: Callable[[], None]) -> int:
     from omnimeet.main import vendor_mounts
     from omnimeet.platform.config import Settings
 
@@ -131,6 +167,7 @@ def _serve(args: argparse.Namespace) -> int:
         if problem:
             print(f"omnimeet: cannot load --seed {args.seed}: {problem}", file=sys.stderr)
             return 2
+        gc.collect()  # a large state document may leave cyclic garbage: not to be frozen
     settings = Settings()
     tls = None
     if args.tls:
@@ -158,7 +195,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"  trust this CA: {ca}")
         print(f"    e.g. SSL_CERT_FILE={ca} (Python ssl, httpx) or REQUESTS_CA_BUNDLE={ca} (requests)")
     sys.stdout.flush()
-    return _run(args, settings, sockets, tls)
+    return _run(args, settings, sockets, tls, resume_collector)
 
 
 def _load_seed(path: Path) -> str | None:
@@ -202,7 +239,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _run(
-    args: argparse.Namespace, settings: Settings, sockets: list[socket.socket], tls: TlsFiles | None
+    args: argparse.Namespace,
+    settings: Settings,
+    sockets: list[socket.socket],
+    tls: TlsFiles | None,
+    resume_collector: Callable[[], None],
 ) -> int:
     import uvicorn
     from uvicorn.supervisors import Multiprocess
@@ -221,12 +262,13 @@ def _run(
         options.update(ssl_certfile=str(tls.cert), ssl_keyfile=str(tls.key))
     try:
         if args.workers > 1:
-            config = uvicorn.Config(
-                "omnimeet.main:app_from_env", factory=True, workers=args.workers, **options
-            )
+            config = uvicorn.Config("omnimeet.cli:worker_app", factory=True, workers=args.workers, **options)
+            resume_collector()  # the supervisor builds no app
             Multiprocess(config, sockets=sockets).run()
             return 0
         server = uvicorn.Server(uvicorn.Config(create_app(settings, migrate=False), **options))
+        freeze_startup_objects()
+        resume_collector()
         server.run(sockets=sockets)
         return 0 if server.started else 3
     except KeyboardInterrupt:
@@ -234,6 +276,17 @@ def _run(
     finally:
         for sock in sockets:
             sock.close()
+
+
+def worker_app() -> ASGIApp:
+    """The app of a worker process (``omnimeet serve --workers N``): ``omnimeet.main.app_from_env``, imported
+    and built with the collector paused as in a single-process server."""
+    with collector_paused():
+        from omnimeet.main import app_from_env
+
+        app = app_from_env()
+        freeze_startup_objects()
+    return app
 
 
 def _export_openapi(directory: Path) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ import httpx
 import pytest
 import yaml
 
-from omnimeet.cli import main
+from omnimeet.cli import collector_paused, main, worker_app
 from omnimeet.main import openapi_documents, openapi_yaml, vendor_mounts
 from omnimeet.platform.db import Database
 from omnimeet.platform.migrate import SCHEMA_HEAD, current_revision, head_revision
@@ -316,6 +317,61 @@ def test_serve_with_a_bad_seed_file_exits_with_2(
     error = capsys.readouterr().err
     assert error.startswith(f"omnimeet: cannot load --seed {path}: {expected.format(path=path)}"), error
     assert error.count("\n") == 1
+    assert gc.isenabled()  # the start-up's pause of the collector ends with it
+
+
+# --- serve: start-up without the cyclic garbage collector ------------------------------------------------
+
+
+def test_the_collector_is_paused_for_the_block_and_on_again_after_it() -> None:
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError
+    assert gc.isenabled()
+
+
+def test_the_collector_resumes_early_when_asked() -> None:
+    with collector_paused() as resume:
+        resume()
+        assert gc.isenabled()
+        resume()
+        assert gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off() -> None:
+    gc.disable()
+    try:
+        with collector_paused() as resume:
+            resume()
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+@pytest.mark.anyio
+async def test_a_worker_app_is_the_app_from_the_environment_with_its_objects_frozen(
+    monkeypatch: pytest.MonkeyPatch, empty_database_url: Callable[[], str]
+) -> None:
+    url = empty_database_url()
+    monkeypatch.setenv("OMNIMEET_DATABASE_URL", url)
+    gc.unfreeze()
+    app = worker_app()
+    try:
+        assert isinstance(app, PrefixDispatcher)
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0
+        async with client_for(app) as client:
+            response = await client.get("/_omnimeet/health")
+        assert (response.status_code, response.json()) == (200, {"status": "ok"})
+        assert _revision(url) == head_revision()
+    finally:
+        gc.unfreeze()
+        app.state.ctx.db.close()
 
 
 # --- serve: argument errors ------------------------------------------------------------------------------
