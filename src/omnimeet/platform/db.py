@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, delete, event, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.sql import Executable
 
@@ -248,9 +247,13 @@ class SqlTx:
 
     def insert_ignore(self, table: Table, values: Params, conflict: Sequence[str]) -> bool:
         keys = tuple(values)
-        dialect_insert = sqlite.insert if self._db.is_sqlite else postgresql.insert
 
         def build() -> Executable:
+            # Imported here: the PostgreSQL dialect package costs a SQLite server start-up time and memory.
+            if self._db.is_sqlite:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
             return (
                 dialect_insert(table)
                 .values({k: bindparam(k) for k in keys})
