@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, delete, false, func, or_,
 from omnimeet.domain import recurrence, tables
 from omnimeet.domain.assets import AssetService
 from omnimeet.domain.calendar_model import Event, EventException, EventView
-from omnimeet.domain.calendar_views import ViewBuilder, fetch_in, in_slots
+from omnimeet.domain.calendar_views import Slotted, ViewBuilder, fetch_in, in_slots
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.ports import Clock, Ids
 from omnimeet.domain.recurrence import Schedule
@@ -55,7 +55,9 @@ _INVITED = select(_I.c.seq).where(
     _I.c.event_seq == bindparam("event_seq"), _I.c.invitee_ref == bindparam("user_ref")
 )
 _DROP_EXCEPTIONS = delete(_X).where(_X.c.event_seq == bindparam("event_seq"))
-_EXCEPTIONS_OF = select(_X).where(in_slots(_X.c.event_seq)).order_by(_X.c.event_seq, _X.c.instance_start_ms)
+_EXCEPTIONS_OF = Slotted(
+    lambda n: select(_X).where(in_slots(_X.c.event_seq, n)).order_by(_X.c.event_seq, _X.c.instance_start_ms)
+)
 _START_KEY = func.coalesce(_E.c.starts_at_ms, -1)
 
 

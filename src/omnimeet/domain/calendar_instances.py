@@ -37,10 +37,14 @@ class InstanceWindow:
     time_max_ms: int | None = None
 
 
-def apply(event: Event, original_start_ms: int, exception: EventException | None) -> Instance:
-    """The occurrence starting originally at ``original_start_ms`` with ``exception`` applied."""
-    schedule = event.schedule()
-    duration = schedule.duration_ms if schedule is not None else 0
+def apply(
+    event: Event, original_start_ms: int, exception: EventException | None, duration: int | None = None
+) -> Instance:
+    """The occurrence starting originally at ``original_start_ms`` with ``exception`` applied (``duration``:
+    the series', when the caller has it at hand)."""
+    if duration is None:
+        schedule = event.schedule()
+        duration = schedule.duration_ms if schedule is not None else 0
     starts = original_start_ms
     ends = original_start_ms + duration
     title, description, all_day, status = event.title, event.description, event.is_all_day, STATUS_OK
@@ -70,13 +74,10 @@ class InstanceService:
         schedule = event.schedule()
         if schedule is None or size < 1:
             return [], None
-        starts = list(
-            recurrence.occurrences(
-                schedule, window.time_min_ms, window.time_max_ms, start_after_ms=after_ms, limit=size + 1
-            )
-        )
+        starts = recurrence.page_starts(schedule, window.time_min_ms, window.time_max_ms, after_ms, size + 1)
         exceptions = self.exceptions(tx, event) if starts else {}
-        found = [apply(event, start, exceptions.get(start)) for start in starts[:size]]
+        duration = schedule.duration_ms
+        found = [apply(event, start, exceptions.get(start), duration) for start in starts[:size]]
         return found, (starts[size - 1] if len(starts) > size else None)
 
     def get(self, tx: Tx, event: Event, original_start_ms: int) -> Instance:

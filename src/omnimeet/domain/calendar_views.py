@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, select
@@ -27,37 +27,60 @@ _U = tables.USERS
 _L = tables.LIVE_STREAMS
 
 SLOTS = 100
-"""Values per ``IN (...)`` list: statements carry this many fixed parameters (padded with NULL), so they
+"""Values per ``IN (...)`` list: statements carry a fixed number of parameters (padded with NULL), so they
 are compiled once; longer lists are read in chunks."""
+SLOT_COUNTS = (1, 10, SLOTS)
+"""The slot counts each statement is built with: a chunk uses the smallest that holds it (binding and
+matching 99 NULLs to look up one event costs more than the lookup)."""
 
 
-def in_slots(column: Any) -> ColumnElement[bool]:
-    condition: ColumnElement[bool] = column.in_([bindparam(f"v{i}") for i in range(SLOTS)])
+def in_slots(column: Any, count: int = SLOTS) -> ColumnElement[bool]:
+    condition: ColumnElement[bool] = column.in_([bindparam(f"v{i}") for i in range(count)])
     return condition
 
 
-def fetch_in(tx: Tx, stmt: Select[Any], values: Iterable[Any], **params: Any) -> list[Row]:
-    """Runs ``stmt`` (built with ``in_slots``) for every value of ``values``, ``SLOTS`` at a time."""
+class Slotted:
+    """A statement with an ``IN`` list of slots (``in_slots``), built once for each of ``SLOT_COUNTS``."""
+
+    __slots__ = ("by_count",)
+
+    def __init__(self, build: Callable[[int], Select[Any]]) -> None:
+        self.by_count = {count: build(count) for count in SLOT_COUNTS}
+
+
+def fetch_in(tx: Tx, stmt: Slotted, values: Iterable[Any], **params: Any) -> list[Row]:
+    """Runs ``stmt`` for every value of ``values``, ``SLOTS`` at a time."""
     wanted = list(dict.fromkeys(values))
     rows: list[Row] = []
     for at in range(0, len(wanted), SLOTS):
         chunk = wanted[at : at + SLOTS]
-        slots = {f"v{i}": chunk[i] if i < len(chunk) else None for i in range(SLOTS)}
-        rows.extend(tx.fetch_all(stmt, {**params, **slots}))
+        count = next(count for count in SLOT_COUNTS if count >= len(chunk))
+        slots = {f"v{i}": chunk[i] if i < len(chunk) else None for i in range(count)}
+        rows.extend(tx.fetch_all(stmt.by_count[count], {**params, **slots}))
     return rows
 
 
-_ROOMS = select(_R).where(in_slots(_R.c.seq))
-_DIAL_INS = select(_D.c.room_seq, _D.c.dial_in_id, _D.c.pin).where(in_slots(_D.c.room_seq))
-_STREAMS = select(_L).where(in_slots(_L.c.room_seq)).order_by(_L.c.seq)
-_FAVORITES = select(_F.c.event_seq).where(_F.c.user_ref == bindparam("user_ref"), in_slots(_F.c.event_seq))
-_INVITES = (
-    select(_I.c.event_seq, _I.c.invitee_ref, _I.c.email, _I.c.role, _I.c.status)
-    .where(in_slots(_I.c.event_seq))
-    .order_by(_I.c.seq)
+_ROOMS = Slotted(lambda n: select(_R).where(in_slots(_R.c.seq, n)))
+_DIAL_INS = Slotted(
+    lambda n: select(_D.c.room_seq, _D.c.dial_in_id, _D.c.pin).where(in_slots(_D.c.room_seq, n))
 )
-_USERS = select(_U).where(
-    _U.c.tenant_id == bindparam("tenant_id"), _U.c.api == bindparam("api"), in_slots(_U.c.public_id)
+_STREAMS = Slotted(lambda n: select(_L).where(in_slots(_L.c.room_seq, n)).order_by(_L.c.seq))
+_FAVORITES = Slotted(
+    lambda n: select(_F.c.event_seq).where(
+        _F.c.user_ref == bindparam("user_ref"), in_slots(_F.c.event_seq, n)
+    )
+)
+_INVITES = Slotted(
+    lambda n: (
+        select(_I.c.event_seq, _I.c.invitee_ref, _I.c.email, _I.c.role, _I.c.status)
+        .where(in_slots(_I.c.event_seq, n))
+        .order_by(_I.c.seq)
+    )
+)
+_USERS = Slotted(
+    lambda n: select(_U).where(
+        _U.c.tenant_id == bindparam("tenant_id"), _U.c.api == bindparam("api"), in_slots(_U.c.public_id, n)
+    )
 )
 
 

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
 import types
@@ -61,7 +62,12 @@ def zone(name: str) -> tzinfo:
 
 def instance_id(start_ms: int) -> str:
     """An occurrence's id: its original start in UTC as ``YYYYMMDDTHHMMSSZ``."""
-    return datetime.fromtimestamp(start_ms // 1000, UTC).strftime("%Y%m%dT%H%M%SZ")
+    moment = datetime.fromtimestamp(start_ms // 1000, UTC)
+    if moment.year < 1000:  # as strftime writes it here (the year unpadded)
+        return moment.strftime("%Y%m%dT%H%M%SZ")
+    # By hand: strftime is several times slower, and a page of occurrences names each one.
+    fields = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    return "%04d%02d%02dT%02d%02d%02dZ" % fields  # noqa: UP031 (faster than an f-string here)
 
 
 def parse_instance_id(value: str) -> int | None:
@@ -358,6 +364,39 @@ def occurrences(
             continue
         count += 1
         yield start
+
+
+PAGE_CACHE_SIZE = 256
+"""Pages of occurrences kept (``page_starts``): each at most ``PAGE_CACHE_MAX`` starts and its key."""
+PAGE_CACHE_MAX = 1000
+
+
+def page_starts(
+    schedule: Schedule,
+    time_min_ms: int | None,
+    time_max_ms: int | None,
+    start_after_ms: int | None,
+    limit: int,
+) -> tuple[int, ...]:
+    """``occurrences`` as a tuple, remembered for the latest ``PAGE_CACHE_SIZE`` pages asked for: the
+    answer depends on nothing but the arguments (a changed event is another schedule), and expanding a
+    rule with dateutil costs more than mapping the page it yields."""
+    if limit > PAGE_CACHE_MAX:
+        return tuple(
+            occurrences(schedule, time_min_ms, time_max_ms, start_after_ms=start_after_ms, limit=limit)
+        )
+    return _cached_page(schedule, time_min_ms, time_max_ms, start_after_ms, limit)
+
+
+@functools.lru_cache(maxsize=PAGE_CACHE_SIZE)
+def _cached_page(
+    schedule: Schedule,
+    time_min_ms: int | None,
+    time_max_ms: int | None,
+    start_after_ms: int | None,
+    limit: int,
+) -> tuple[int, ...]:
+    return tuple(occurrences(schedule, time_min_ms, time_max_ms, start_after_ms=start_after_ms, limit=limit))
 
 
 def is_occurrence(schedule: Schedule, start_ms: int) -> bool:

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from omnimeet.domain.calendar_model import Event, EventException, EventView, Instance, Invitee
@@ -147,27 +148,60 @@ def exception(view: EventView, found: EventException) -> dict[str, Any]:
 
 def instance(view: EventView, found: Instance) -> dict[str, Any]:
     """``EventInstance``: the occurrence with its exception applied (its editor and time, when newer)."""
+    return instances(view, [found])[0]
+
+
+def instances(view: EventView, found: Sequence[Instance]) -> list[dict[str, Any]]:
+    """``EventInstance`` of each occurrence (as ``instance``). What the entries have in common (the room,
+    invitees, the creator's and editors' profiles, the event's times) is mapped once and shared by the
+    entries: the documents are for writing out, not for changing."""
     value = view.event
-    updated_by, updated_at = value.updated_by or value.created_by, value.updated_at_ms
-    change = found.exception
-    if change is not None and (change.updated_at_ms or change.created_at_ms) >= updated_at:
-        updated_by, updated_at = change.updated_by or change.created_by, change.updated_at_ms or updated_at
-    return {
-        **_ids(value, found.original_start_ms),
-        "created_by": _profile(view.users, value.created_by),
-        "created_at": timestamp(value.created_at_ms),
-        "updated_by": _profile(view.users, updated_by),
-        "updated_at": timestamp(updated_at),
-        "title": found.title or "",
-        "description": found.description or "",
-        "room": room_info(view),
-        "invitees_truncated": view.invitees_truncated,
-        "invitees": [invitee(one) for one in view.invitees],
-        "is_all_day": found.is_all_day,
-        "starts_at": date_time(found.starts_at_ms, value.timezone),
-        "ends_at": date_time(found.ends_at_ms, value.timezone),
-        "type": "instance",
-        "status": found.status,
-        "invite_status": view.invite_status,
-        "is_favorite": view.is_favorite,
-    }
+    zone = value.timezone
+    profiles: dict[str | None, dict[str, Any]] = {}
+
+    def profile(ref: str | None) -> dict[str, Any]:
+        known = profiles.get(ref)
+        if known is None:
+            known = profiles[ref] = _profile(view.users, ref)
+        return known
+
+    created_by, created_at = profile(value.created_by), timestamp(value.created_at_ms)
+    room = room_info(view)
+    invitees = [invitee(one) for one in view.invitees]
+    event_updated_by, event_updated_at = value.updated_by or value.created_by, value.updated_at_ms
+    event_updated = timestamp(event_updated_at)
+    out = []
+    for one in found:
+        updated_by, updated_at, updated = event_updated_by, event_updated_at, event_updated
+        change = one.exception
+        if change is not None and (change.updated_at_ms or change.created_at_ms) >= updated_at:
+            updated_by, updated_at = (
+                change.updated_by or change.created_by,
+                change.updated_at_ms or updated_at,
+            )
+            updated = timestamp(updated_at)
+        instance_ = instance_id(one.original_start_ms)
+        out.append(
+            {
+                "id": f"{value.public_id}_{instance_}",
+                "recurring_event_id": value.public_id,
+                "instance_id": instance_,
+                "created_by": created_by,
+                "created_at": created_at,
+                "updated_by": profile(updated_by),
+                "updated_at": updated,
+                "title": one.title or "",
+                "description": one.description or "",
+                "room": room,
+                "invitees_truncated": view.invitees_truncated,
+                "invitees": invitees,
+                "is_all_day": one.is_all_day,
+                "starts_at": date_time(one.starts_at_ms, zone),
+                "ends_at": date_time(one.ends_at_ms, zone),
+                "type": "instance",
+                "status": one.status,
+                "invite_status": view.invite_status,
+                "is_favorite": view.is_favorite,
+            }
+        )
+    return out

@@ -45,7 +45,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         (view,) = events.views(
             tx, caller.principal, caller.user.public_id, [event], invitees_max, {event.seq: changed}
         )
-        return [event_mapping.instance(view, one) for one in found]
+        return event_mapping.instances(view, found)
 
     @router.get(
         "/events/{event_id}/instances",

@@ -22,9 +22,12 @@ def timestamp(ms: int | None) -> str | None:
         return None
     seconds, millis = divmod(ms, 1000)
     moment = datetime.fromtimestamp(seconds, UTC)
-    # strftime's %Y does not pad years before 1000 on every platform.
-    text = f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}"
-    return f"{text}.{millis:03d}Z" if millis else f"{text}Z"
+    # %-formatted: strftime is several times slower (and its %Y does not pad years before 1000 on every
+    # platform); a list of occurrences writes four of these per entry.
+    fields = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
+    if millis:
+        return "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ" % (*fields, millis)  # noqa: UP031 (faster)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % fields  # noqa: UP031
 
 
 EARLIEST_MS = -62_135_596_800_000
