@@ -74,3 +74,13 @@ def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OMNIMEET_AUTH_MODE", "lenient")
     with pytest.raises(ValidationError):
         Settings()
+
+
+def test_the_recording_bit_rate_is_a_checked_whole_number(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings().recording_bitrate_kbps == 0
+    monkeypatch.setenv("OMNIMEET_RECORDING_BITRATE_KBPS", "1000")
+    assert Settings().recording_bitrate_kbps == 1000
+    for refused in ("-1", "1000001", "fast"):
+        monkeypatch.setenv("OMNIMEET_RECORDING_BITRATE_KBPS", refused)
+        with pytest.raises(ValidationError):
+            Settings()

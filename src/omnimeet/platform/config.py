@@ -145,6 +145,18 @@ class Settings(BaseSettings):
         default_factory=dict,
         description='OpenTalk: the quotas every tariff reports, e.g. `{"max_storage": 50000}` (JSON).',
     )
+    recording_bitrate_kbps: int = Field(
+        default=0,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "Size of recording files (Vonage, OpenVidu Meet downloads): kbit/s of the recording's duration, "
+            "e.g. 1000 for 125 kB per second (frames padded with H.264 filler data); 0 (default): the "
+            "smallest valid MP4 (a few bytes per frame, at most 234,432 bytes). Read by the media module "
+            "from `OMNIMEET_RECORDING_BITRATE_KBPS` itself; declared here to be documented and checked at "
+            "start."
+        ),
+    )
     max_body_bytes: int = Field(
         default=1_048_576,
         description="Largest request body accepted; larger bodies get 413 in the vendor's error format.",
