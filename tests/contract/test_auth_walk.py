@@ -43,12 +43,15 @@ from tests.contract.walk import (
     World,
     assert_answer,
     credentials,
+    credentials_file,
     expected_anonymous,
     expected_foreign,
+    expected_unknown,
     leaked,
     names_things,
     prepare,
     send,
+    unknown_credential,
     unknown_ids,
     valid_bodies,
 )
@@ -59,15 +62,30 @@ RID = "Yandex-Cloud-Request-ID"
 WALK = [pytest.param(operation, id=operation.key) for operation in OPERATIONS]
 
 
-@pytest.fixture(scope="module")
-def walk_app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrefixDispatcher]:
+@pytest.fixture(scope="module", params=["permissive", "strict"])
+def walk_app(
+    request: pytest.FixtureRequest, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PrefixDispatcher]:
     """One app for the whole walk (with a control token): A's things are made once per vendor, and every
-    test checks that they read back unchanged, so a walk step that broke them fails where it did."""
+    test checks that A still sees them as made, so a walk step that changed them fails where it did.
+
+    Strict mode: a credentials file with A and each step's B in organisations of their own."""
+    data_dir = tmp_path_factory.mktemp("walk")
+    more: dict[str, Any] = {}
+    if request.param == "strict":
+        path = data_dir / "credentials.yaml"
+        path.write_text(credentials_file(KEYS), encoding="utf-8")
+        more = {
+            "auth_mode": "strict",
+            "credentials_file": path,
+            "webhook_allowed_targets": ["http://127.0.0.1:9/*"],
+        }
     settings = Settings(
         database_url=database_url,
-        data_dir=tmp_path_factory.mktemp("walk"),
+        data_dir=data_dir,
         control_token=CONTROL_TOKEN,
         journal_size=100_000,  # A's journal entry stays readable (the walk sends some thousand requests)
+        **more,
     )
     app = create_app(settings, migrate=False)
     app.state.ctx.reset()
@@ -80,8 +98,8 @@ Worlds = dict[str, tuple[World, list[Any]]]
 
 
 @pytest.fixture(scope="module")
-def worlds() -> Worlds:
-    """Per vendor: A's things, and how A saw them once made."""
+def worlds(walk_app: PrefixDispatcher) -> Worlds:
+    """Per vendor: A's things in ``walk_app``, and how A saw them once made."""
     return {}
 
 
@@ -92,9 +110,13 @@ async def world_of(app: PrefixDispatcher, worlds: Worlds, operation: Operation) 
     return worlds[operation.vendor]
 
 
-def other_tenant(operation: Operation) -> dict[str, str]:
+def strict(app: PrefixDispatcher) -> bool:
+    return app.state.ctx.credentials is not None
+
+
+def other_tenant(app: PrefixDispatcher, operation: Operation) -> dict[str, str]:
     """A tenant B of the operation's own (so what an earlier step's B made does not show in this one's)."""
-    return credentials(operation.vendor, operation.key)
+    return credentials(operation.vendor, operation.key, strict(app))
 
 
 def test_the_walk_covers_every_operation_of_the_documents() -> None:
@@ -147,12 +169,28 @@ async def test_with_another_tenants_credential(
     world, before = await world_of(walk_app, worlds, operation)
     expect = expected_foreign(operation)
     async with client_for(walk_app) as other:
-        response = await send(other, operation, world.ids, other_tenant(operation))
+        response = await send(other, operation, world.ids, other_tenant(walk_app, operation))
         assert_answer(response, expect, world.ids)
         _check(operation, world, response)
         if names_things(operation) and operation.key not in TELLS_APART:
             # The same question about things that do not exist: the same answer.
             unknown = unknown_ids(world)
-            blind = await send(other, operation, unknown, other_tenant(operation))
+            blind = await send(other, operation, unknown, other_tenant(walk_app, operation))
             assert_answer(blind, expect, unknown)
+    assert await world.snapshot(walk_app) == before
+
+
+@pytest.mark.parametrize("operation", WALK)
+async def test_with_a_credential_the_server_does_not_accept(
+    walk_app: PrefixDispatcher, worlds: Worlds, operation: Operation
+) -> None:
+    """Strict mode: a token, key, application or tenant missing from the credentials file; permissive mode
+    (which accepts any well-formed one): an empty or malformed one; the control API: a token of another
+    scheme. The vendor's 401 for it, whatever the ids."""
+    world, before = await world_of(walk_app, worlds, operation)
+    headers = unknown_credential(operation, strict(walk_app))
+    async with client_for(walk_app) as stranger:
+        response = await send(stranger, operation, world.ids, headers)
+    assert_answer(response, expected_unknown(operation, strict(walk_app)), world.ids)
+    _check(operation, world, response)
     assert await world.snapshot(walk_app) == before

@@ -8,8 +8,10 @@ deployment rather than tenants of a key, and it is not repeated here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -19,6 +21,8 @@ from typing import Any
 import httpx
 import jwt
 import yaml
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from omnimeet.platform.web import PrefixDispatcher
 from tests.conftest import client_for
@@ -133,6 +137,8 @@ TELEMOST_A = "walk-token-of-organisation-a"
 MEET_A = "walk-api-key-of-tenant-a"
 VONAGE_A = "0c7a5a1e-1b1f-4f7e-9b47-0000000a11ce"
 SOURCEFUSE_A = "walk-tenant-a"
+CONTROL_WORLD_TENANT = "the control walk's own"
+"""The tenant of the Vonage things the control walk aims at (apart from the Vonage walk's A)."""
 
 
 def vonage_jwt(application_id: str) -> str:
@@ -145,22 +151,75 @@ def sourcefuse_jwt(tenant: str) -> str:
     return jwt.encode(claims, "omnimeet-sourcefuse-jwt-secret-for-hs256", algorithm="HS256")
 
 
-def credentials(vendor: str, tenant: str = "a") -> dict[str, str]:
-    """The headers of tenant ``"a"``, or of another tenant named by any other text (permissive mode: each
-    token, key, application or ``tenantId`` is its own tenant). The control plane has no tenants: anyone
-    but ``"a"`` holds a token that is not the configured one."""
-    other = "b" + hashlib.sha256(tenant.encode()).hexdigest()[:16]
+def _other(tenant: str) -> str:
+    return "b" + hashlib.sha256(tenant.encode()).hexdigest()[:16]
+
+
+def credentials(vendor: str, tenant: str = "a", strict: bool = False) -> dict[str, str]:
+    """The headers of tenant ``"a"``, or of another tenant named by any other text: in permissive mode each
+    token, key, application or ``tenantId`` is its own tenant; in strict mode ``credentials_file()`` puts
+    each in an organisation of its own. The control plane has no tenants: anyone but ``"a"`` holds a token
+    that is not the configured one."""
     a = tenant == "a"
+    other = _other(tenant)
     if vendor == "telemost":
         return {"Authorization": f"OAuth {TELEMOST_A if a else other}"}
     if vendor == "openvidu-meet":
         return {"X-API-KEY": MEET_A if a else other}
     if vendor == "vonage":
-        return {"Authorization": f"Bearer {vonage_jwt(VONAGE_A if a else other)}"}
+        application = VONAGE_A if a else other
+        if strict:
+            return {"Authorization": f"Bearer {vonage_signed(application, a)}"}
+        return {"Authorization": f"Bearer {vonage_jwt(application)}"}
     if vendor == "sourcefuse":
         return {"Authorization": f"Bearer {sourcefuse_jwt(SOURCEFUSE_A if a else other)}"}
     assert vendor == "control"
     return {"Authorization": f"Bearer {CONTROL_TOKEN if a else other}"}
+
+
+@functools.cache
+def vonage_keys() -> tuple[rsa.RSAPrivateKey, rsa.RSAPrivateKey]:
+    """Application A's private key, and the one every other application of the strict walk shares."""
+    return rsa.generate_private_key(65537, 2048), rsa.generate_private_key(65537, 2048)
+
+
+def vonage_signed(application_id: str, a: bool) -> str:
+    """As the SDKs sign it: RS256 with the application's key, for 15 minutes of real time."""
+    now = int(time.time())
+    claims = {"application_id": application_id, "iat": now, "jti": "walk", "exp": now + 900}
+    return jwt.encode(claims, vonage_keys()[0 if a else 1], algorithm="RS256")
+
+
+def _pem(key: rsa.RSAPrivateKey) -> str:
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return public.decode()
+
+
+def credentials_file(tenants: list[str]) -> str:
+    """Strict mode's credentials: A, and each of ``tenants`` (B of a walk step), with a principal of every
+    walked vendor in an organisation of its own."""
+    organizations: list[dict[str, Any]] = []
+    principals: list[dict[str, Any]] = []
+    keys = vonage_keys()
+    for tenant in ["a", CONTROL_WORLD_TENANT, *tenants]:
+        organization = "alice" if tenant == "a" else _other(tenant)
+        organizations.append({"id": organization, "name": f"Organisation {organization}"})
+        for vendor in ("telemost", "openvidu-meet", "vonage", "sourcefuse"):
+            header = credentials(vendor, tenant)
+            if vendor == "vonage":
+                credential = VONAGE_A if tenant == "a" else _other(tenant)
+            elif vendor == "sourcefuse":
+                credential = SOURCEFUSE_A if tenant == "a" else _other(tenant)
+            else:
+                credential = next(iter(header.values())).removeprefix("OAuth ")
+            entry: dict[str, Any] = {"api": vendor, "credential": credential, "organization": organization}
+            if vendor == "vonage":
+                entry["public_key"] = _pem(keys[0 if tenant == "a" else 1])
+            principals.append(entry)
+    text: str = yaml.safe_dump({"organizations": organizations, "principals": principals}, sort_keys=False)
+    return text
 
 
 # --- tenant A's things ------------------------------------------------------------------------------------
@@ -196,7 +255,7 @@ def ok(response: httpx.Response, status: int = 200) -> Any:
 def as_tenant(app: PrefixDispatcher, vendor: str, tenant: str = "a") -> httpx.AsyncClient:
     """A plain client (nothing checked against a document) with the tenant's credential."""
     client = client_for(app)
-    client.headers.update(credentials(vendor, tenant))
+    client.headers.update(credentials(vendor, tenant, strict=app.state.ctx.credentials is not None))
     return client
 
 
@@ -338,7 +397,7 @@ async def sourcefuse_world(app: PrefixDispatcher) -> World:
 async def control_world(app: PrefixDispatcher) -> World:
     """Vonage's things, and the control plane's own: a fault, a webhook endpoint with a delivery, a
     principal, the journal."""
-    vonage = await vonage_world(app, "Alice control brand", "the control walk's application")
+    vonage = await vonage_world(app, "Alice control brand", CONTROL_WORLD_TENANT)
     async with control_client(app) as control:
         endpoint_body = {
             "vendor": "vonage",
@@ -557,6 +616,34 @@ UNAUTHENTICATED: dict[str, Expect] = {
 }
 """Per vendor: the answer to any secured operation called without a credential."""
 
+UNKNOWN_CREDENTIAL: dict[str, Expect] = {
+    "telemost": Expect(
+        401, telemost_error("UnauthorizedError", "Не авторизован.", "OAuth token is not valid.")
+    ),
+    "openvidu-meet": Expect(401, {"message": "Invalid API key"}),
+    "vonage": UNAUTHENTICATED["vonage"],
+    "sourcefuse": Expect(401, loopback(401, "UnauthorizedError", "TokenExpired")),
+    "control": UNAUTHENTICATED["control"],
+}
+"""Per vendor, strict mode: the answer to a well-formed credential that the credentials file lacks."""
+
+MALFORMED: dict[str, tuple[dict[str, str], Expect]] = {
+    "telemost": (
+        {"Authorization": "OAuth"},
+        Expect(
+            401,
+            telemost_error(
+                "UnauthorizedError", "Не авторизован.", "Authorization header must be 'OAuth <token>'."
+            ),
+        ),
+    ),
+    "openvidu-meet": ({"X-API-KEY": ""}, UNAUTHENTICATED["openvidu-meet"]),
+    "vonage": ({"Authorization": "Bearer not-a-jwt"}, UNAUTHENTICATED["vonage"]),
+    "sourcefuse": ({"Authorization": "Bearer not-a-jwt"}, UNKNOWN_CREDENTIAL["sourcefuse"]),
+    "control": ({"Authorization": "Basic YWxpY2U6c2VjcmV0"}, UNAUTHENTICATED["control"]),
+}
+"""Per vendor, either mode: a credential no mode accepts (an empty token, key or JWT), and the answer."""
+
 CONTROL_REFUSED = UNAUTHENTICATED["control"]
 """A wrong control token is refused like none (the control plane has no tenants: the other credential is a
 token that is not the configured one)."""
@@ -742,6 +829,19 @@ EXPECTED_COUNTS = {"telemost": 4, "openvidu-meet": 14, "vonage": 21, "sourcefuse
 
 def expected_anonymous(operation: Operation) -> Expect:
     return OPEN.get(operation.key) or UNAUTHENTICATED[operation.vendor]
+
+
+def expected_unknown(operation: Operation, strict: bool) -> Expect:
+    if operation.key in OPEN:
+        return OPEN[operation.key]
+    return UNKNOWN_CREDENTIAL[operation.vendor] if strict else MALFORMED[operation.vendor][1]
+
+
+def unknown_credential(operation: Operation, strict: bool) -> dict[str, str]:
+    """Strict mode: a well-formed credential missing from the file; permissive mode: a malformed one."""
+    if strict:
+        return credentials(operation.vendor, f"not in the file: {operation.key}", strict=True)
+    return MALFORMED[operation.vendor][0]
 
 
 def expected_foreign(operation: Operation) -> Expect:
