@@ -57,8 +57,9 @@ SLOW_RETRIES = {"OMNIMEET_WEBHOOK_RETRY_BASE_SECONDS": "120"}
 after the restart until the clock moves."""
 CLOCK_MOVE_S = 300
 """Past those retries, and short of the Vonage rooms' expiry (ten minutes: more webhooks)."""
-SLOW_REFUSAL_S = 3.0
-"""How long the receiver takes to refuse in the graceful restart test: the stop comes well within it."""
+SLOW_REFUSAL_S = 5.0
+"""How long the receiver takes to refuse in the graceful restart test: longer than a stopping server lets
+its deliveries finish (SHUTDOWN_GRACE_SECONDS) plus the time it takes to stop."""
 TIMEOUT_S = "2"
 """``OMNIMEET_WEBHOOK_TIMEOUT_SECONDS``: a claim lasts this plus 30 s (LEASE_MARGIN_MS)."""
 WAIT_S = 30.0
@@ -101,8 +102,11 @@ def refusing() -> contextlib.AbstractContextManager[Receiver]:
 
 
 def accept(receiver: Receiver) -> None:
-    receiver.delay = 0.0
-    receiver.fail_first = 0
+    """From now on the receiver answers 200 at once. (Under its lock: a request being refused right now
+    counts ``fail_first`` down, and must not write its count back over the 0.)"""
+    with receiver._lock:
+        receiver.delay = 0.0
+        receiver.fail_first = 0
 
 
 def vonage_row(request: Received) -> int:
@@ -300,9 +304,10 @@ def test_refused_for_a_while_then_every_event_once_in_order(
 def test_a_graceful_restart_in_the_middle_of_attempts(
     make_live_server: MakeLiveServer, fresh_database_url: str, workers: int
 ) -> None:
-    """SIGTERM while every room's first attempt is on its way (the receiver takes its time to refuse): the
-    stopping server records them as interrupted and gives their rows back, so the restarted one delivers
-    everything at once instead of waiting for the claims to lapse (the timeout plus 30 s)."""
+    """SIGTERM while every room's first attempt is on its way (the receiver takes its time to refuse): past
+    its grace the stopping server cuts them short, records them as interrupted and gives their rows back, so
+    the restarted one delivers everything at once instead of waiting for the claims to lapse (the timeout
+    plus 30 s)."""
     server = serve(make_live_server, workers, QUICK_RETRIES)
     with refusing() as receiver, httpx.Client(base_url=server.base_url, timeout=30) as client:
         subscribe(client, receiver)

@@ -49,8 +49,10 @@ RESPONSE_BODY_BYTES = 2048
 FLUSH_TIMEOUT_SECONDS = 60.0
 NOT_ALLOWED = "target not allowed"
 INTERRUPTED = "interrupted: the server stopped"
+SHUTDOWN_GRACE_SECONDS = 1.0
+"""How long a stopping dispatcher lets the deliveries on their way finish before it cuts them short."""
 RELEASE_SECONDS = 5.0
-"""How long a stopping dispatcher waits for its cancelled deliveries to give their rows back."""
+"""How long a stopping dispatcher waits for the deliveries it cut short to give their rows back."""
 
 
 class WebhookFormat(WebhookRules, Protocol):
@@ -160,14 +162,21 @@ class WebhookDispatcher:
             finally:
                 self._client = None
                 self._loop = None
-                # Stopping (a server's shutdown): each delivery on its way gives its row back before the
-                # client and the database close, so a restarted server sends it at once rather than after
-                # the claim's lease (the timeout plus LEASE_MARGIN_MS) lapses.
-                inflight = list(self._inflight)
-                for task in inflight:
-                    task.cancel()
-                if inflight:
-                    await asyncio.wait(inflight, timeout=RELEASE_SECONDS)
+                await self._stop_inflight()
+
+    async def _stop_inflight(self) -> None:
+        """Stopping (a server's shutdown): deliveries on their way get ``SHUTDOWN_GRACE_SECONDS`` to finish
+        (a quick receiver gets each webhook once); the rest are cut short and give their rows back before the
+        client and the database close, so a restarted server sends them at once rather than after their
+        claims' lease (the timeout plus ``LEASE_MARGIN_MS``) lapses."""
+        inflight = set(self._inflight)
+        if not inflight:
+            return
+        _, cut = await asyncio.wait(inflight, timeout=SHUTDOWN_GRACE_SECONDS)
+        for task in cut:
+            task.cancel()
+        if cut:
+            await asyncio.wait(cut, timeout=RELEASE_SECONDS)
 
     def _start_due(self, client: httpx.AsyncClient) -> None:
         room = CLAIM_BATCH - len(self._inflight)
