@@ -118,7 +118,9 @@ async def send(
     headers: dict[str, str],
 ) -> httpx.Response:
     """The operation, aimed at ``ids``, with its valid body (aimed at ``ids`` too) when it takes one."""
-    kwargs: dict[str, Any] = {"params": required_query(operation, ids), "headers": headers}
+    extra = OPTIONAL.get(operation.key, {})
+    params = {**required_query(operation, ids), **extra.get("params", {})}
+    kwargs: dict[str, Any] = {"params": params, "headers": {**extra.get("headers", {}), **headers}}
     if "requestBody" in operation.operation:
         bodies = valid_bodies(ids)
         assert operation.key in bodies, f"no valid body for {operation.key}: add one to the walk"
@@ -129,6 +131,18 @@ async def send(
         else:
             kwargs["json"] = body
     return await client.request(operation.method, url_of(operation, ids), **kwargs)
+
+
+OPTIONAL: dict[str, dict[str, dict[str, str]]] = {
+    "vonage GET /v1/meetings/rooms": {"params": {"page_size": "100", "start_id": "0"}},
+    "vonage GET /v1/meetings/themes/{theme_id}/rooms": {"params": {"page_size": "100", "start_id": "0"}},
+    "vonage DELETE /v1/meetings/themes/{theme_id}": {"params": {"force": "true"}},
+    "openvidu-meet GET /meet/api/v1/recordings/{recordingId}/stream": {"headers": {"Range": "bytes=0-99"}},
+    "openvidu-meet GET /meet/api/v1/rooms": {"params": {"fields": "roomName,moderatorURL"}},
+    "sourcefuse GET /session/{meetingLinkId}/attendees": {"params": {"active": "false"}},
+}
+"""Optional parameters the walk sends too, where they widen what the answer could show (a page from the
+first row of the table, a forced delete, a byte range)."""
 
 
 # --- credentials ----------------------------------------------------------------------------------------
@@ -744,11 +758,11 @@ FOREIGN: dict[str, Expect] = {
     "vonage GET /v1/meetings/rooms": Expect(
         200,
         {
-            "page_size": 20,
+            "page_size": 100,
             "_embedded": [],
             "_links": {
-                "first": {"href": f"{ROOT}/vonage/v1/meetings/rooms?page_size=20"},
-                "self": {"href": f"{ROOT}/vonage/v1/meetings/rooms?page_size=20"},
+                "first": {"href": f"{ROOT}/vonage/v1/meetings/rooms?page_size=100"},
+                "self": {"href": f"{ROOT}/vonage/v1/meetings/rooms?page_size=100&start_id=0"},
             },
             "total_items": 0,
         },
