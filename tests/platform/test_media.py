@@ -23,7 +23,6 @@ from omnimeet.platform.media import (
     MalformedRangeError,
     RangeNotSatisfiableError,
     RecordingStore,
-    configure_bitrate,
     file_response,
     mp4_bytes,
     mp4_chunks,
@@ -199,15 +198,7 @@ def test_past_4_gib_mdat_has_a_64_bit_size() -> None:
     assert sizes[0] == 1000 * 5000 // 8  # 7200 frames at most: one every 5 s, 625,000 bytes each
 
 
-@pytest.fixture
-def no_configured_bitrate() -> Any:
-    configure_bitrate(None)
-    yield
-    configure_bitrate(None)
-
-
-@pytest.mark.usefixtures("no_configured_bitrate")
-def test_the_bit_rate_comes_from_the_environment_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_bit_rate_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(media.BITRATE_ENV, raising=False)
     assert recording_bitrate_kbps() == 0
     small = mp4_size(61_500)
@@ -216,14 +207,10 @@ def test_the_bit_rate_comes_from_the_environment_unless_configured(monkeypatch: 
     assert mp4_size(61_500) == mp4_size(61_500, 1000) > 7_500_000 > small
     monkeypatch.setenv(media.BITRATE_ENV, "")
     assert recording_bitrate_kbps() == 0
-    configure_bitrate(8)
-    monkeypatch.setenv(media.BITRATE_ENV, "1000")
-    assert recording_bitrate_kbps() == 8
-    configure_bitrate(None)
-    assert recording_bitrate_kbps() == 1000
+    monkeypatch.setenv(media.BITRATE_ENV, "1000000")
+    assert recording_bitrate_kbps() == media.MAX_BITRATE_KBPS
 
 
-@pytest.mark.usefixtures("no_configured_bitrate")
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
@@ -237,8 +224,6 @@ def test_a_bad_bit_rate_is_refused(monkeypatch: pytest.MonkeyPatch, raw: str, me
     monkeypatch.setenv(media.BITRATE_ENV, raw)
     with pytest.raises(ValueError, match=f"^OMNIMEET_RECORDING_BITRATE_KBPS {message}$"):
         recording_bitrate_kbps()
-    with pytest.raises(ValueError, match="must be from 0"):
-        configure_bitrate(-1)
 
 
 def test_the_store_writes_once_and_deletes(tmp_path: Path) -> None:
@@ -259,7 +244,6 @@ def test_the_store_writes_once_and_deletes(tmp_path: Path) -> None:
     store.delete("tenant-1", "rec.mp4")  # already gone: no error
 
 
-@pytest.mark.usefixtures("no_configured_bitrate")
 def test_the_store_writes_at_the_bit_rate_and_rewrites_when_it_changes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

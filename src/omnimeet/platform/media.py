@@ -76,22 +76,12 @@ IDR_FRAMES = (
 )
 _MATRIX = struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000)
 
-_configured_kbps: int | None = None
-
-
-def configure_bitrate(kbps: int | None) -> None:
-    """Sets the bit rate of the files this process writes from here on (``None``: back to the environment
-    variable). For an app built from ``Settings``; the environment variable serves otherwise."""
-    global _configured_kbps
-    _configured_kbps = None if kbps is None else _checked_kbps(kbps)
-
 
 def recording_bitrate_kbps() -> int:
-    """The bit rate recordings are written at (kbit/s): ``configure_bitrate``'s, else
-    ``OMNIMEET_RECORDING_BITRATE_KBPS``, else 0 (the smallest valid file). ``ValueError`` for a value that
-    is not a whole number from 0 to ``MAX_BITRATE_KBPS``."""
-    if _configured_kbps is not None:
-        return _configured_kbps
+    """The bit rate recordings are written at (kbit/s): ``OMNIMEET_RECORDING_BITRATE_KBPS``, read at each
+    call (the callers, vendors' rules and ``RecordingStore``, have no ``Settings`` at hand; ``Settings``
+    declares the same variable, so ``omnimeet serve`` checks it at start), else 0 (the smallest valid
+    file). ``ValueError`` for a value that is not a whole number from 0 to ``MAX_BITRATE_KBPS``."""
     raw = os.environ.get(BITRATE_ENV, "").strip()
     if not raw:
         return 0
@@ -99,13 +89,9 @@ def recording_bitrate_kbps() -> int:
         value = int(raw)
     except ValueError:
         raise ValueError(f"{BITRATE_ENV} must be a whole number of kbit/s, not {raw!r}") from None
-    return _checked_kbps(value)
-
-
-def _checked_kbps(kbps: int) -> int:
-    if not 0 <= kbps <= MAX_BITRATE_KBPS:
-        raise ValueError(f"{BITRATE_ENV} must be from 0 to {MAX_BITRATE_KBPS} kbit/s, not {kbps}")
-    return kbps
+    if not 0 <= value <= MAX_BITRATE_KBPS:
+        raise ValueError(f"{BITRATE_ENV} must be from 0 to {MAX_BITRATE_KBPS} kbit/s, not {value}")
+    return value
 
 
 # --- writing -----------------------------------------------------------------------------------------
