@@ -250,15 +250,15 @@ class SqlTx:
 
         def build() -> Executable:
             # Imported here: the PostgreSQL dialect package costs a SQLite server start-up time and memory.
+            binds: dict[str, Any] = {k: bindparam(k) for k in keys}
+            index = list(conflict)
             if self._db.is_sqlite:
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            return (
-                dialect_insert(table)
-                .values({k: bindparam(k) for k in keys})
-                .on_conflict_do_nothing(index_elements=list(conflict))
-            )
+                from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+                return sqlite_insert(table).values(binds).on_conflict_do_nothing(index_elements=index)
+            from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+            return postgresql_insert(table).values(binds).on_conflict_do_nothing(index_elements=index)
 
         cur = self._run(("insert_ignore", table.name, keys, tuple(conflict)), values, build)
         return bool(cur.rowcount == 1)
