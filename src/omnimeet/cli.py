@@ -14,10 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp
-
     from omnimeet.platform.config import Settings
     from omnimeet.platform.tls import TlsFiles
+    from omnimeet.platform.web import PrefixDispatcher
 
 GRACEFUL_SHUTDOWN_SECONDS = 2
 """With TLS: how long a stopping server waits for open connections before closing them."""
@@ -278,7 +277,7 @@ def _run(
             sock.close()
 
 
-def worker_app() -> ASGIApp:
+def worker_app() -> PrefixDispatcher:
     """The app of a worker process (``omnimeet serve --workers N``): ``omnimeet.main.app_from_env``, imported
     and built with the collector paused as in a single-process server."""
     with collector_paused():

@@ -14,7 +14,7 @@ from omnimeet.platform.control.state import start_clock
 from omnimeet.platform.gate import vendor_gate
 from omnimeet.platform.migrate import upgrade_to_head
 from omnimeet.platform.vendors import VendorPlugin
-from omnimeet.platform.web import PrefixDispatcher
+from omnimeet.platform.web import KeepAliveAfterCrash, PrefixDispatcher
 
 
 def vendor_mounts() -> list[VendorPlugin]:
@@ -42,8 +42,11 @@ def create_app(settings: Settings | None = None, *, migrate: bool = True) -> Pre
     plugins = [plugin.bound(ctx) for plugin in vendor_mounts()]
     ctx.vendors.update((plugin.name, plugin) for plugin in plugins)
     start_clock(ctx.clock, ctx.settings)
-    mounts: list[tuple[str, ASGIApp]] = [("/_omnimeet", build_control_app(ctx))]
-    gated = {plugin.name: vendor_gate(ctx, plugin, plugin.build(ctx)) for plugin in plugins}
+    # Each app wrapped so that a crash after its (500) answer does not cost the client its connection.
+    mounts: list[tuple[str, ASGIApp]] = [("/_omnimeet", KeepAliveAfterCrash(build_control_app(ctx)))]
+    gated = {
+        plugin.name: KeepAliveAfterCrash(vendor_gate(ctx, plugin, plugin.build(ctx))) for plugin in plugins
+    }
     mounts += [(plugin.prefix, gated[plugin.name]) for plugin in plugins]
     # A vendor with a port of its own gets the same (gated) app there, at the root.
     unknown = set(ctx.settings.vendor_ports) - set(gated)

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import inspect
+import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from pydantic import BaseModel
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # FastAPI's native OpenTelemetry hooks cost a few microseconds a request even with no provider configured.
 _TELEMETRY_OFF: dict[str, Any] = (
@@ -57,6 +58,53 @@ def body_model(request: Request) -> type[BaseModel] | None:
     field = getattr(route, "body_field", None)
     annotation = getattr(getattr(field, "field_info", None), "annotation", None)
     return annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+
+
+logger = logging.getLogger("omnimeet")
+
+
+class KeepAliveAfterCrash:
+    """Keeps the connection of a request whose answer was sent in full before the app raised.
+
+    A vendor app answers an unexpected exception with its own 500 (its ``Exception`` handler), and then
+    Starlette's ``ServerErrorMiddleware`` raises the exception again, for the server to log. uvicorn, seeing
+    an exception after the response started, closes the connection: the client's next request on it failed
+    with a reset, a transport error outside any vendor's envelope. This wrapper logs such an exception
+    itself (logger ``omnimeet``, with its traceback) and returns normally, so the server keeps the
+    connection. An exception before the answer is complete still reaches the server as before (no answer:
+    uvicorn's bare 500; a partly sent one: the connection is closed, the only honest ending).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        complete = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal complete
+            await send(message)
+            kind = message["type"]
+            if (kind == "http.response.body" and not message.get("more_body", False)) or (
+                kind == "http.response.pathsend"
+            ):
+                complete = True
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            if not complete:
+                raise
+            logger.error(
+                "%s %s raised after its answer was sent: %r",
+                scope["method"],
+                scope["path"],
+                exc,
+                exc_info=exc,
+            )
 
 
 _NO_API = JSONResponse({"error": "not_found", "message": "No omnimeet API is served at this path."}, 404)
