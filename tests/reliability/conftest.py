@@ -4,7 +4,7 @@ on a new, empty database of the backend under test (SQLite by default, PostgreSQ
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,32 @@ def live_data_dir(tmp_path: Path) -> Path:
     return tmp_path / "data"
 
 
+LIVE_SERVERS = pytest.StashKey[list[LiveServer]]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report shows every log of the live servers it made (each start of each)."""
+    report: pytest.TestReport = yield
+    if report.failed:
+        servers = item.stash.get(LIVE_SERVERS, [])
+        for number, server in enumerate(servers, 1):
+            report.sections.append((f"live server {number} ({server.base_url})", server.all_logs()))
+    return report
+
+
 @pytest.fixture
 def make_live_server(
-    fresh_database_url: str, live_data_dir: Path, tmp_path: Path
+    request: pytest.FixtureRequest, fresh_database_url: str, live_data_dir: Path, tmp_path: Path
 ) -> Iterator[MakeLiveServer]:
     """``make_live_server(workers=2, env={...}, start=True)``: a ``LiveServer`` on this test's database and
     data directory, in permissive auth mode unless ``env`` says otherwise, started (and healthy) unless
     ``start=False``. Every server made is stopped (and its process group killed) after the test; its logs
-    are in ``tmp_path/server-logs``."""
+    are in ``tmp_path/server-logs``, and in the report of a test that fails."""
     servers: list[LiveServer] = []
+    request.node.stash[LIVE_SERVERS] = servers
 
     def make(
         *, workers: int = 1, env: dict[str, str] | None = None, start: bool = True, **options: Any

@@ -42,7 +42,8 @@ STOP_TIMEOUT_S = 20.0
 
 _WORKER_STARTED = re.compile(r"Started server process \[(\d+)\]")
 _APP_STARTED = "Application startup complete."
-_PROBLEM = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b|(?i:database is locked)")
+_PROBLEM = re.compile(r"Traceback|\bERROR\b|\bCRITICAL\b|(?i:database is locked)|Child process \[\d+\] died")
+"""Besides errors: uvicorn's supervisor replacing a worker that died or missed its 5 s health ping."""
 
 
 class LiveServerError(RuntimeError):
@@ -58,7 +59,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 def log_problems(text: str) -> list[str]:
-    """The lines of a server log that a clean run never writes: tracebacks, errors, a locked database."""
+    """The lines of a server log that a clean run never writes: tracebacks, errors, a locked database, a
+    worker replaced by the supervisor."""
     return [line for line in text.splitlines() if _PROBLEM.search(line)]
 
 
