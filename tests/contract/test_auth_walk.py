@@ -17,8 +17,10 @@ another, invite codes) and is not repeated here.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -41,6 +43,7 @@ from tests.contract.walk import (
     WORLDS,
     Operation,
     World,
+    answer_of,
     assert_answer,
     credentials,
     credentials_file,
@@ -59,6 +62,8 @@ from tests.contract.walk import (
 pytestmark = pytest.mark.anyio
 
 RID = "Yandex-Cloud-Request-ID"
+BETA_TEST = "beta: "
+"""Tenant B of the Vonage beta alias test is not the main walk's B of the same operation."""
 WALK = [pytest.param(operation, id=operation.key) for operation in OPERATIONS]
 
 
@@ -74,7 +79,8 @@ def walk_app(
     more: dict[str, Any] = {}
     if request.param == "strict":
         path = data_dir / "credentials.yaml"
-        path.write_text(credentials_file(KEYS), encoding="utf-8")
+        tenants = [*KEYS, *(f"{BETA_TEST}{key}" for key in KEYS)]
+        path.write_text(credentials_file(tenants), encoding="utf-8")
         more = {
             "auth_mode": "strict",
             "credentials_file": path,
@@ -114,9 +120,10 @@ def strict(app: PrefixDispatcher) -> bool:
     return app.state.ctx.credentials is not None
 
 
-def other_tenant(app: PrefixDispatcher, operation: Operation) -> dict[str, str]:
-    """A tenant B of the operation's own (so what an earlier step's B made does not show in this one's)."""
-    return credentials(operation.vendor, operation.key, strict(app))
+def other_tenant(app: PrefixDispatcher, operation: Operation, test: str = "") -> dict[str, str]:
+    """A tenant B of the operation's (and test's) own, so what an earlier step's B made does not show in
+    this one's."""
+    return credentials(operation.vendor, f"{test}{operation.key}", strict(app))
 
 
 def test_the_walk_covers_every_operation_of_the_documents() -> None:
@@ -193,4 +200,35 @@ async def test_with_a_credential_the_server_does_not_accept(
         response = await send(stranger, operation, world.ids, headers)
     assert_answer(response, expected_unknown(operation, strict(walk_app)), world.ids)
     _check(operation, world, response)
+    assert await world.snapshot(walk_app) == before
+
+
+BETA = [
+    pytest.param(operation, id=operation.key)
+    for operation in OPERATIONS
+    if operation.path.startswith("/v1/meetings/")
+]
+
+
+@pytest.mark.parametrize("operation", BETA)
+async def test_vonage_beta_alias_answers_alike(
+    walk_app: PrefixDispatcher, worlds: Worlds, operation: Operation
+) -> None:
+    """Vonage serves every ``/v1/meetings`` route under ``/beta/meetings`` too: the same answers there,
+    without a credential and with tenant B's."""
+    world, before = await world_of(walk_app, worlds, operation)
+    async with client_for(walk_app) as client:
+        for headers, expect in (
+            ({}, expected_anonymous(operation)),
+            (other_tenant(walk_app, operation, BETA_TEST), expected_foreign(operation)),
+        ):
+            response = await send(
+                client, operation, world.ids, headers, alias=("/v1/meetings/", "/beta/meetings/")
+            )
+            assert response.request.url.path.startswith("/vonage/beta/meetings/"), response.request.url
+            expected = answer_of(expect, world.ids)
+            if isinstance(expected, dict | list):
+                expected = json.loads(json.dumps(expected).replace("/v1/meetings/", "/beta/meetings/"))
+            assert_answer(response, replace(expect, body=expected), world.ids)
+            _check(operation, world, response)
     assert await world.snapshot(walk_app) == before

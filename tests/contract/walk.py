@@ -116,8 +116,10 @@ async def send(
     operation: Operation,
     ids: dict[str, str],
     headers: dict[str, str],
+    alias: tuple[str, str] | None = None,
 ) -> httpx.Response:
-    """The operation, aimed at ``ids``, with its valid body (aimed at ``ids`` too) when it takes one."""
+    """The operation, aimed at ``ids``, with its valid body (aimed at ``ids`` too) when it takes one;
+    ``alias`` (documented prefix, served alias) sends it to the path's alias instead."""
     extra = OPTIONAL.get(operation.key, {})
     params = {**required_query(operation, ids), **extra.get("params", {})}
     kwargs: dict[str, Any] = {"params": params, "headers": {**extra.get("headers", {}), **headers}}
@@ -130,7 +132,10 @@ async def send(
             kwargs["files"] = {"file": ("logo.png", body.file, "image/png")}
         else:
             kwargs["json"] = body
-    return await client.request(operation.method, url_of(operation, ids), **kwargs)
+    url = url_of(operation, ids)
+    if alias is not None:
+        url = url.replace(alias[0], alias[1], 1)
+    return await client.request(operation.method, url, **kwargs)
 
 
 OPTIONAL: dict[str, dict[str, dict[str, str]]] = {
