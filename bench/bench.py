@@ -58,6 +58,7 @@ MIB = 1024 * 1024
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 RECORDING_SECONDS = 60
 """Length of the OpenVidu Meet recording of the range read (7.5 MB at the default 1000 kbit/s)."""
+PYCACHE = HERE / ".work" / "pycache"
 PROFILED_MISSES = HERE / "profiled-misses.json"
 """Kept by hand: each missed target that was profiled, with its figure before and after the fix."""
 
@@ -110,6 +111,16 @@ class Client:
         return json.loads(raw) if raw else None
 
 
+def child_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of every process the benchmark starts: this one's, with Python's bytecode cache
+    on (``PYTHONDONTWRITEBYTECODE`` removed, the cache under ``bench/.work/pycache``, outside the source
+    tree), as in a user's install (pip writes .pyc files; an editable install writes them on first
+    import); else each omnimeet start would compile its modules from source again."""
+    env = {**os.environ, "PYTHONPYCACHEPREFIX": str(PYCACHE), **(extra or {})}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def probe(port: int, path: str, headers: dict[str, str] | None) -> int | None:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -145,7 +156,7 @@ class Server:
         started = time.perf_counter()
         self.proc = subprocess.Popen(
             self.argv,
-            env={**os.environ, **(self.env or {})},
+            env=child_env(self.env),
             cwd=self.cwd,
             stdout=subprocess.DEVNULL,
             stderr=self.log,
@@ -493,7 +504,7 @@ def inprocess(round_trips: int) -> dict[str, Any]:
     ``omnimeet_app`` fixture, httpx.ASGITransport, SQLite in a temporary directory)."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "inprocess.json"
-        env = {**os.environ, "BENCH_INPROCESS_OUT": str(out), "BENCH_INPROCESS_N": str(round_trips)}
+        env = child_env({"BENCH_INPROCESS_OUT": str(out), "BENCH_INPROCESS_N": str(round_trips)})
         env.pop("OMNIMEET_DATABASE_URL", None)
         done = subprocess.run(
             [
@@ -700,6 +711,8 @@ def main() -> int:
             "uvicorn": "uvloop + httptools, no access log",
             "recording_kbps": a.recording_kbps,
             "recording_seconds": RECORDING_SECONDS,
+            "bytecode_cache": "on for every process started (PYTHONPYCACHEPREFIX=bench/.work/pycache)"
+            + (", PYTHONDONTWRITEBYTECODE removed" if "PYTHONDONTWRITEBYTECODE" in os.environ else ""),
         },
         "throughput": {},
         "notes": [],
