@@ -21,8 +21,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import jwt
-
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.meeting_records import RoomKey, find_room, is_expired
 from omnimeet.domain.ports import Ids
@@ -214,6 +212,8 @@ def token_key(tenant_id: str, room_name: str) -> str:
 def participant_token(room: Room, participant: str, role: str, now_ms: int, token_id: str) -> str:
     """A LiveKit-style access token: ``sub``/``name`` the participant, ``video.room`` the room, the role
     in ``metadata`` (JSON) and in the grants (``roomAdmin`` for moderators, no publishing for viewers)."""
+    import jwt  # here, not at import: it loads cryptography (~9 MB, ~35 ms) that start-up does not need
+
     now_s = now_ms // 1000
     publishes = role != "viewer"
     claims = {

@@ -41,8 +41,6 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import jwt
-
 from omnimeet.domain.errors import DomainError
 from omnimeet.domain.events import DomainEvent, EventType
 from omnimeet.domain.meeting_records import RoomKey, find_room
@@ -91,6 +89,8 @@ def seconds(ms: int) -> int | float:
 
 
 def auth_header(secret: str, body: bytes, at_ms: int, jti: str) -> str:
+    import jwt  # here, not at import: it loads cryptography (~9 MB, ~35 ms) that start-up does not need
+
     claims = {
         "iat": at_ms // 1000,
         "jti": jti,
