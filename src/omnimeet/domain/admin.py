@@ -16,7 +16,7 @@ from sqlalchemy.sql import Executable
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.domain.store import Tx
-from omnimeet.domain.tables import PRINCIPALS, TABLES_CHILD_FIRST, TENANTS, metadata
+from omnimeet.domain.tables import PRINCIPALS, ROOM_COUNTS, TABLES_CHILD_FIRST, TENANTS, metadata
 
 TABLES_PARENT_FIRST: tuple[Table, ...] = tuple(metadata.sorted_tables)
 """Every domain table, each after the tables it references: the order of an export and of an import."""
@@ -202,9 +202,13 @@ def validate_tables(tables: Any) -> TableRows:
 def replace_all(tx: Tx, tables: TableRows) -> None:
     """Wipes every table, then inserts the given rows parent-first, keeping their keys (``seq`` included).
     The rows must come from ``validate_tables``; a broken reference or a duplicate key makes the database
-    raise, and the caller's transaction rolls everything back."""
+    raise, and the caller's transaction rolls everything back. Rows of ``room_counts`` are not inserted:
+    the database's triggers count the rooms as they are inserted (an exported count would be counted twice).
+    """
     wipe_all(tx)
     for table in TABLES_PARENT_FIRST:
+        if table is ROOM_COUNTS:
+            continue
         full, without_key = _INSERTS[table.name]
         generated = _generated(table)
         for row in tables.get(table.name, ()):

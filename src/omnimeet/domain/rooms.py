@@ -161,9 +161,12 @@ _PAGES = {
     for start in (False, True)
     for end in (False, True)
 }
-_COUNTS = {
-    theme: select(func.count()).select_from(_R).where(*_tenant_rooms(theme)) for theme in (False, True)
-}
+_COUNT_OF_THEME = select(func.count()).select_from(_R).where(*_tenant_rooms(theme=True))
+_C = tables.ROOM_COUNTS
+# Kept by the database's triggers (see tables_rooms.RoomCountRow): one row, however many rooms.
+_COUNT_OF_TENANT = select(_C.c.rooms).where(
+    _C.c.tenant_id == bindparam("tenant_id"), _C.c.api == bindparam("api")
+)
 
 
 class RoomService:
@@ -261,9 +264,10 @@ class RoomService:
     def count(self, tx: Tx, principal: Principal, theme_seq: int | None = None) -> int:
         """How many rooms the principal's tenant has in its API (of the theme ``theme_seq``, when given)."""
         params: dict[str, Any] = {"tenant_id": principal.tenant_id, "api": principal.api}
-        if theme_seq is not None:
-            params["theme_seq"] = theme_seq
-        row = tx.fetch_one(_COUNTS[theme_seq is not None], params)
+        if theme_seq is None:
+            row = tx.fetch_one(_COUNT_OF_TENANT, params)
+        else:
+            row = tx.fetch_one(_COUNT_OF_THEME, {**params, "theme_seq": theme_seq})
         return int(row[0]) if row else 0
 
     def live_streams(self, tx: Tx, room: Room) -> list[LiveStream]:

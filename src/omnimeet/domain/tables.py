@@ -26,6 +26,7 @@ from omnimeet.domain.tables_rooms import (
     AssetRow,
     JoinTicketRow,
     LiveStreamRow,
+    RoomCountRow,
     RoomDialInRow,
     RoomRow,
     ThemeRow,
@@ -45,6 +46,7 @@ __all__ = [
     "ParticipantRow",
     "PrincipalRow",
     "RecordingRow",
+    "RoomCountRow",
     "RoomDialInRow",
     "RoomRow",
     "ScheduledEventRow",
@@ -67,6 +69,7 @@ TENANTS = _table(TenantRow)
 PRINCIPALS = _table(PrincipalRow)
 USERS = _table(UserRow)
 ROOMS = _table(RoomRow)
+ROOM_COUNTS = _table(RoomCountRow)
 ROOM_DIAL_INS = _table(RoomDialInRow)
 JOIN_TICKETS = _table(JoinTicketRow)
 LIVE_STREAMS = _table(LiveStreamRow)

@@ -4,6 +4,7 @@ Conventions: ``tables``."""
 from __future__ import annotations
 
 from sqlalchemy import (
+    DDL,
     BigInteger,
     Boolean,
     ForeignKey,
@@ -13,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -165,3 +167,66 @@ class JoinTicketRow(Base):
     expires_at_ms: Mapped[int] = mapped_column(BigInteger, nullable=False)
     used_at_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     """When the ticket was redeemed; a ticket is redeemed at most once."""
+
+
+class RoomCountRow(Base):
+    """How many rooms a tenant has in an API, so that a list's ``total_items`` is one row read instead of a
+    count of every room (which grows with the tenant). Kept by triggers on ``rooms`` (``ROOM_COUNT_DDL``):
+    every insert, delete (cascades included) and change of a room's tenant or API counts, whoever does it.
+    A state import does not insert these rows: the triggers count the imported rooms. Rows may stay at 0.
+
+    Note for later migrations: on SQLite, ``batch_alter_table("rooms")`` rebuilds the table and drops its
+    triggers; such a migration must create them again."""
+
+    __tablename__ = "room_counts"
+
+    tenant_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rooms: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+_COUNT_UP = (
+    "INSERT INTO room_counts (tenant_id, api, rooms) VALUES (NEW.tenant_id, NEW.api, 1) "
+    "ON CONFLICT (tenant_id, api) DO UPDATE SET rooms = room_counts.rooms + 1"
+)
+_COUNT_DOWN = "UPDATE room_counts SET rooms = rooms - 1 WHERE tenant_id = OLD.tenant_id AND api = OLD.api"
+ROOM_COUNT_DDL: dict[str, tuple[str, ...]] = {
+    "sqlite": (
+        f"CREATE TRIGGER room_counts_insert AFTER INSERT ON rooms BEGIN {_COUNT_UP}; END",
+        f"CREATE TRIGGER room_counts_delete AFTER DELETE ON rooms BEGIN {_COUNT_DOWN}; END",
+        "CREATE TRIGGER room_counts_move AFTER UPDATE OF tenant_id, api ON rooms "
+        "WHEN OLD.tenant_id IS NOT NEW.tenant_id OR OLD.api IS NOT NEW.api "
+        f"BEGIN {_COUNT_DOWN}; {_COUNT_UP}; END",
+    ),
+    "postgresql": (
+        "CREATE FUNCTION room_counts_track() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        f"IF TG_OP <> 'INSERT' THEN {_COUNT_DOWN}; END IF; "
+        f"IF TG_OP <> 'DELETE' THEN {_COUNT_UP}; END IF; "
+        "RETURN NULL; END $$",
+        "CREATE TRIGGER room_counts_insert_delete AFTER INSERT OR DELETE ON rooms "
+        "FOR EACH ROW EXECUTE FUNCTION room_counts_track()",
+        "CREATE TRIGGER room_counts_move AFTER UPDATE OF tenant_id, api ON rooms FOR EACH ROW "
+        "WHEN (OLD.tenant_id IS DISTINCT FROM NEW.tenant_id OR OLD.api IS DISTINCT FROM NEW.api) "
+        "EXECUTE FUNCTION room_counts_track()",
+    ),
+}
+"""The triggers that keep ``room_counts``, by dialect (migration 0005 creates the same)."""
+ROOM_COUNT_DROP: dict[str, tuple[str, ...]] = {
+    "sqlite": (),
+    "postgresql": ("DROP FUNCTION IF EXISTS room_counts_track() CASCADE",),
+}
+"""What dropping the tables leaves behind (triggers go with their table; a PostgreSQL function does not)."""
+
+
+def _ddl(statement: str, dialect: str) -> DDL:
+    ddl: DDL = DDL(statement)  # type: ignore[no-untyped-call]  # untyped in SQLAlchemy
+    return ddl.execute_if(dialect=dialect)
+
+
+for _dialect, _statements in ROOM_COUNT_DDL.items():
+    for _statement in _statements:
+        # After the whole schema is created (the triggers need both tables).
+        event.listen(Base.metadata, "after_create", _ddl(_statement, _dialect))
+for _dialect, _statements in ROOM_COUNT_DROP.items():
+    for _statement in _statements:
+        event.listen(Base.metadata, "after_drop", _ddl(_statement, _dialect))

@@ -27,7 +27,7 @@ def alembic_config(url: str) -> Config:
 MIGRATION_LOCK_KEY = 0x6F6D6E696D656574
 """PostgreSQL advisory lock key held while migrating (``omnimeet`` in ASCII)."""
 
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 """The newest migration's revision. A test keeps it equal to the scripts' head; knowing it without loading
 alembic keeps start-up and health checks fast."""
 
