@@ -151,6 +151,16 @@ def test_every_operation_with_a_body_has_a_valid_one() -> None:
     assert with_body == set(valid_bodies({})), sorted(with_body ^ set(valid_bodies({})))
 
 
+async def assert_unchanged(
+    app: PrefixDispatcher, world: World, before: list[Any], operation: Operation
+) -> None:
+    """A reads its things back as they were made. Not after GETs, to halve the walk's reads: a GET that
+    changed something would still fail the next step that re-reads (every step compares with the view
+    taken when A's things were made, not with the one before it)."""
+    if operation.method not in ("GET", "HEAD"):
+        assert await world.snapshot(app) == before
+
+
 def _check(operation: Operation, world: World, response: httpx.Response) -> None:
     check_response(load_spec(SPECS[operation.vendor]), response)
     if operation.vendor == "telemost":
@@ -166,7 +176,7 @@ async def test_without_a_credential(walk_app: PrefixDispatcher, worlds: Worlds, 
         response = await send(anonymous, operation, world.ids, {})
     assert_answer(response, expected_anonymous(operation), world.ids)
     _check(operation, world, response)
-    assert await world.snapshot(walk_app) == before
+    await assert_unchanged(walk_app, world, before, operation)
 
 
 @pytest.mark.parametrize("operation", WALK)
@@ -184,7 +194,7 @@ async def test_with_another_tenants_credential(
             unknown = unknown_ids(world)
             blind = await send(other, operation, unknown, other_tenant(walk_app, operation))
             assert_answer(blind, expect, unknown)
-    assert await world.snapshot(walk_app) == before
+    await assert_unchanged(walk_app, world, before, operation)
 
 
 @pytest.mark.parametrize("operation", WALK)
@@ -200,7 +210,7 @@ async def test_with_a_credential_the_server_does_not_accept(
         response = await send(stranger, operation, world.ids, headers)
     assert_answer(response, expected_unknown(operation, strict(walk_app)), world.ids)
     _check(operation, world, response)
-    assert await world.snapshot(walk_app) == before
+    await assert_unchanged(walk_app, world, before, operation)
 
 
 BETA = [
@@ -231,4 +241,4 @@ async def test_vonage_beta_alias_answers_alike(
                 expected = json.loads(json.dumps(expected).replace("/v1/meetings/", "/beta/meetings/"))
             assert_answer(response, replace(expect, body=expected), world.ids)
             _check(operation, world, response)
-    assert await world.snapshot(walk_app) == before
+    await assert_unchanged(walk_app, world, before, operation)
