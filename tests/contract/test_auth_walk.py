@@ -1,15 +1,18 @@
 """The auth walk (issue 8): every operation of openapi/telemost.yaml, openvidu-meet.yaml, vonage.yaml,
 sourcefuse.yaml and omnimeet.yaml (the control API, run with a control token), aimed at tenant A's real
-things (made through the APIs first; walk.py):
+things (made through the APIs first; walk.py), in permissive mode and in strict mode (a credentials file):
 
 - without a credential: exactly the vendor's 401 and envelope (the operations that have a credential of
   their own, a role secret, a signed URL or policy, or none at all, answer as ``walk.OPEN`` says);
-- with a valid credential of tenant B (permissive mode: another token, key or application; the control
-  API: a token that is not the configured one): exactly the vendor's answer for another tenant's things,
-  per operation in ``walk.FOREIGN``, the same answer as for ids that name nothing (no existence oracle)
-  unless ``walk.TELLS_APART`` says why the vendor differs;
-- either way: nothing of A's shows in the answer (an id the request carried itself may be echoed), the
-  answer is what the document declares, and A's things read back unchanged afterwards.
+- with a credential the server does not accept (strict: well formed but missing from the file;
+  permissive: malformed): exactly the vendor's 401 for it;
+- with a valid credential of tenant B (another token, key, application or tenant, in an organisation of
+  its own in strict mode; the control API: a token that is not the configured one): exactly the vendor's
+  answer for another tenant's things, per operation in ``walk.FOREIGN``, the same answer as for ids that
+  name nothing (no existence oracle) unless ``walk.TELLS_APART`` says why the vendor differs;
+- Vonage's ``/beta/meetings`` alias of each ``/v1/meetings`` operation: the same answers;
+- every time: nothing of A's shows in the answer (an id the request carried itself may be echoed), the
+  answer is what the document declares, and A's things read back unchanged.
 
 OpenTalk has its own walk (tests/vendors/opentalk/test_auth_walk.py: users of one deployment and of
 another, invite codes) and is not repeated here.
