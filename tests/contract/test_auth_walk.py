@@ -41,6 +41,7 @@ from tests.contract.walk import (
     KEYS,
     OPEN,
     OPERATIONS,
+    ROOT,
     SPECS,
     TELLS_APART,
     WORLDS,
@@ -147,6 +148,18 @@ def test_the_walk_covers_every_operation_of_the_documents() -> None:
     control = [operation for operation in OPERATIONS if operation.vendor == "control"]
     assert all(not operation.secured for operation in control)
     assert load_spec(SPECS["control"]).document["security"] == [{}, {"ControlToken": []}]
+
+
+def test_the_leak_check_finds_what_the_request_did_not_carry() -> None:
+    request = httpx.Request("GET", f"{ROOT}/x/echoed-id", json={"sent": "in-the-body"})
+    response = httpx.Response(
+        404,
+        json={"message": "echoed-id, in-the-body, Alice secret"},
+        headers={"Location": "/rooms/alice-room"},
+        request=request,
+    )
+    secrets = ["echoed-id", "in-the-body", "Alice secret", "alice-room", "not there"]
+    assert leaked(response, secrets) == ["Alice secret", "alice-room"]
 
 
 def test_every_operation_with_a_body_has_a_valid_one() -> None:

@@ -878,9 +878,10 @@ def names_things(operation: Operation) -> bool:
 
 
 def leaked(response: httpx.Response, secrets: list[str]) -> list[str]:
-    """A's texts in the answer that the request did not carry itself (an echoed id is no leak)."""
+    """A's texts in the answer (body or headers) that the request did not carry itself (an echoed id is
+    no leak)."""
     request = response.request
     content = request.read()
     sent = str(request.url) + content.decode("utf-8", "replace")
-    text = response.content.decode("utf-8", "replace")
+    text = response.content.decode("utf-8", "replace") + "\n".join(response.headers.values())
     return [secret for secret in secrets if secret in text and secret not in sent]
