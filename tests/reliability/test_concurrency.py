@@ -134,16 +134,27 @@ def test_32_clients_on_two_workers_lose_nothing(make_live_server: MakeLiveServer
         VENDORS, CLIENTS * OPERATIONS // len(VENDORS)
     )
 
-    # Every acknowledged create, read again once the load is over (on new connections, either worker).
+    # Every acknowledged create, read again once the load is over (each on a new connection, either worker).
     unreadable = []
     with _client(server) as client:
         for room in created:
             api = ROOM_APIS[room.vendor]
-            read = api.read(client, room.tenant, room.room_id)
+            read = api.read(client, room.tenant, room.room_id, CLOSE)
             if not api.read_matches(read, room.marker):
                 unreadable.append(f"{room.vendor} {room.room_id} ({room.marker}): {_describe(read)}")
     assert not unreadable, f"{len(unreadable)} of {len(created)} created rooms unreadable:\n" + "\n".join(
         unreadable[:50]
+    )
+
+    # The database holds exactly these rooms: none twice, none more.
+    state = httpx.get(server.url("/_omnimeet/state"), timeout=REQUEST_TIMEOUT_S)
+    assert state.status_code == 200, state.text
+    stored = [row["public_id"] for row in state.json()["tables"]["rooms"]]
+    acknowledged = {room.room_id for room in created}
+    assert len(stored) == len(set(stored)), Counter(stored).most_common(5)
+    assert set(stored) == acknowledged, (
+        sorted(set(stored) - acknowledged),
+        sorted(acknowledged - set(stored)),
     )
 
     # Both workers served: each spent CPU time on the load (an idle worker spends next to none).
