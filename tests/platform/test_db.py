@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -219,10 +221,48 @@ def test_in_list_parameters_expand_to_each_lists_length(db: Database) -> None:
 
 def test_the_statement_cache_is_bounded(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("omnimeet.platform.db.COMPILED_CACHE_SIZE", 3)
+    statements = [select(TENANTS.c.id).where(TENANTS.c.name == f"n{n}") for n in range(10)]
     with db.transaction() as tx:
-        for n in range(10):
-            tx.fetch_all(select(TENANTS.c.id).where(TENANTS.c.name == f"n{n}"))
+        for stmt in statements:
+            for _ in range(2):  # kept from its second compilation on
+                assert tx.fetch_all(stmt) == []
+            assert stmt in db._compiled
             assert len(db._compiled) <= 3
+
+
+def test_a_statement_built_per_call_is_not_kept(db: Database) -> None:
+    with db.transaction() as tx:
+        tx.insert(TENANTS, _tenant("a"))
+        before = dict(db._compiled)
+        gone: list[weakref.ref[Any]] = []
+        for _ in range(20):
+            stmt = select(TENANTS.c.name).where(TENANTS.c.id == bindparam("id"))
+            assert tx.fetch_one(stmt, {"id": "a"}) == ("t",)
+            gone.append(weakref.ref(stmt))
+        del stmt
+        assert db._compiled == before
+        gc.collect()
+        assert [ref() for ref in gone] == [None] * 20  # the cache holds none of them
+
+
+def test_a_statement_used_again_is_kept_and_not_compiled_again(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    by_id = select(TENANTS.c.name).where(TENANTS.c.id == bindparam("id"))
+    with db.transaction() as tx:
+        tx.insert(TENANTS, _tenant("a"))
+        assert tx.fetch_one(by_id, {"id": "a"}) == ("t",)
+        assert by_id not in db._compiled
+        assert tx.fetch_one(by_id, {"id": "a"}) == ("t",)
+        sql, defaults = db._compiled[by_id]
+        assert sql.startswith("SELECT tenants.name")
+
+        def no_compiling(*_: object, **__: object) -> None:
+            raise AssertionError("compiled again")
+
+        monkeypatch.setattr(type(by_id), "compile", no_compiling)
+        assert tx.fetch_one(by_id, {"id": "b"}) is None
+        assert db._compiled[by_id] == (sql, defaults)
 
 
 def test_close_then_reuse(db: Database) -> None:

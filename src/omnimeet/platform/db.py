@@ -16,6 +16,7 @@ import contextlib
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,7 +30,8 @@ from omnimeet.domain.store import Params, Row
 
 EXPANDING = "<expanding>"
 """The cached "text" of a statement with an ``IN`` list parameter: compile it with its values at each run."""
-COMPILED_CACHE_SIZE = 4096
+COMPILED_CACHE_SIZE = 1024
+"""At most this many compiled statements are kept (the app uses a few hundred); then the cache starts over."""
 
 
 class Database:
@@ -72,6 +74,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_on_connect)
         self._local = threading.local()
         self._compiled: dict[Any, tuple[str, dict[str, Any]]] = {}
+        # Statements compiled once and not (yet) kept: held weakly, they do not outlive their callers.
+        self._compiled_once: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
         # Every checked-out connection with the thread that owns it.
         self._raw_connections: list[tuple[threading.Thread, Any]] = []
@@ -172,8 +176,8 @@ class Database:
         """SQL text and default parameters of a statement, compiled once for this database's dialect.
 
         A statement with an expanding parameter (``IN`` a list) answers ``EXPANDING`` as its text: its SQL
-        depends on the list's length, so it is compiled with the values at each run. The cache is bounded:
-        statements built per call (rare) would otherwise pile up in it.
+        depends on the list's length, so it is compiled with the values at each run. The cache is bounded,
+        and it keeps a statement object only from its second compilation on (``_worth_keeping``).
         """
         hit = self._compiled.get(key)
         if hit is None:
@@ -183,10 +187,31 @@ class Database:
                 hit = (EXPANDING, {})
             else:
                 hit = (str(comp), dict(comp.params))
-            if len(self._compiled) >= COMPILED_CACHE_SIZE:
-                self._compiled.clear()
-            self._compiled[key] = hit
+            if self._worth_keeping(key):
+                if len(self._compiled) >= COMPILED_CACHE_SIZE:
+                    self._compiled.clear()
+                self._compiled[key] = hit
         return hit
+
+    def _worth_keeping(self, key: Any) -> bool:
+        """Whether a statement just compiled goes into the cache.
+
+        A value key (the tuples of ``insert``, ``update``, ...) is equal on every call: kept at once. A
+        statement object is kept when it is compiled a second time, so it is one that lives on (a module's
+        constant); one built per call never is, and is not held alive by the cache. (Before, each such
+        statement, expression tree and all, stayed until 4,096 had piled up: the Vonage room page, which
+        built its two statements per request until 64b15f2, grew the server by ~10 MB per 1,000 pages.)
+        """
+        if isinstance(key, tuple):
+            return True
+        if key in self._compiled_once:
+            self._compiled_once.discard(key)
+            return True
+        try:
+            self._compiled_once.add(key)
+        except TypeError:  # not weakly referable: a value, equal on each call
+            return True
+        return False
 
     def compiled_with(self, stmt: Any, params: Params) -> tuple[str, dict[str, Any]]:
         """SQL text and parameters of a statement with expanding parameters, for these values."""
