@@ -6,8 +6,9 @@ In process (ASGI transport): a body that is not JSON, a body of another content 
 body over the size limit (declared, streamed, without credentials), a body at the limit, unknown routes, a
 method the create path does not serve, a huge query string.
 
-Through a live ``omnimeet serve`` (uvicorn with httptools, one worker): the same bodies, the size limit at
-its default, and query strings around the HTTP parser's limit: a request target of up to ``URL_LIMIT``
+Through a live ``omnimeet serve`` (uvicorn with httptools, one worker): the same bodies and method, the size
+limit at its default (a declared length over it is refused before the body is sent), and query strings
+around the HTTP parser's limit: a request target of up to ``URL_LIMIT``
 bytes reaches the app (which answers in its envelope); a longer one (64 KiB, 1 MiB of query) is refused by
 uvicorn itself with its bare ``PARSER_ERROR``, before any app sees it, and the server goes on serving.
 """
