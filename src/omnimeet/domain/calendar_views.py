@@ -60,10 +60,15 @@ def fetch_in(tx: Tx, stmt: Slotted, values: Iterable[Any], **params: Any) -> lis
     return rows
 
 
-_ROOMS = Slotted(lambda n: select(_R).where(in_slots(_R.c.seq, n)))
-_DIAL_INS = Slotted(
-    lambda n: select(_D.c.room_seq, _D.c.dial_in_id, _D.c.pin).where(in_slots(_D.c.room_seq, n))
+# A room and its dial-in (at most one: room_seq is the dial-in's key) in one statement.
+_ROOMS = Slotted(
+    lambda n: (
+        select(_R, _D.c.dial_in_id, _D.c.pin)
+        .select_from(_R.outerjoin(_D, _D.c.room_seq == _R.c.seq))
+        .where(in_slots(_R.c.seq, n))
+    )
 )
+_ROOM_WIDTH = len(_R.c)
 _STREAMS = Slotted(lambda n: select(_L).where(in_slots(_L.c.room_seq, n)).order_by(_L.c.seq))
 _FAVORITES = Slotted(
     lambda n: select(_F.c.event_seq).where(
@@ -103,8 +108,12 @@ class ViewBuilder:
             return []
         seqs = [event.seq for event in events]
         room_seqs = sorted({event.room_seq for event in events if event.room_seq is not None})
-        rooms = {row[0]: Room.from_row(row) for row in fetch_in(tx, _ROOMS, room_seqs)}
-        dial_ins = {row[0]: (str(row[1]), str(row[2])) for row in fetch_in(tx, _DIAL_INS, room_seqs)}
+        rooms: dict[int, Room] = {}
+        dial_ins: dict[int, tuple[str, str]] = {}
+        for row in fetch_in(tx, _ROOMS, room_seqs):
+            rooms[row[0]] = Room.from_row(row[:_ROOM_WIDTH])
+            if row[_ROOM_WIDTH] is not None:
+                dial_ins[row[0]] = (str(row[_ROOM_WIDTH]), str(row[_ROOM_WIDTH + 1]))
         streams: dict[int, list[LiveStream]] = {}
         for row in fetch_in(tx, _STREAMS, room_seqs):
             stream = LiveStream(*row)
