@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-import jwt
 from starlette.datastructures import URL
 
 from omnimeet.domain.errors import DomainError, ErrorCode
@@ -129,6 +128,8 @@ def host_token(tenant_id: str, participant_id: str, now_ms: int) -> str:
     """The host's participant token: HS256, ``{participantId, iat}``, a ``kid`` naming the key."""
     kid = str(uuid.uuid5(TOKEN_KEY_ID_NAMESPACE, tenant_id))
     claims = {"participantId": participant_id, "iat": now_ms // 1000}
+    import jwt  # here, not at the top: it loads cryptography's OpenSSL bindings (start-up time, RSS)
+
     return jwt.encode(claims, token_key(tenant_id), algorithm="HS256", headers={"kid": kid})
 
 
