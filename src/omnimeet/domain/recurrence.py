@@ -276,21 +276,27 @@ class _YearBoundIterinfo(dateutil_rrule._iterinfo):
         return super().ddayset(year, month, day)
 
 
-def _year_bound_iterinfo(last_year: int) -> type:
-    return type("_Iterinfo", (_YearBoundIterinfo,), {"last_year": last_year})
+@functools.lru_cache(maxsize=256)
+def _bounded_iter(last_year: int) -> types.FunctionType:
+    """dateutil's ``rrule._iter`` with globals whose period helper stops after ``last_year``. Made once per
+    year: a class made per expansion is garbage only the cyclic collector frees (a class refers to
+    itself), and a page of occurrences per request made the collector run, up to its oldest generation,
+    in the middle of requests."""
+    iterate = rrule._iter  # type: ignore[attr-defined]
+    helper = type("_Iterinfo", (_YearBoundIterinfo,), {"last_year": last_year})
+    return types.FunctionType(
+        iterate.__code__,
+        {**iterate.__globals__, "_iterinfo": helper},
+        iterate.__name__,
+        iterate.__defaults__,
+        iterate.__closure__,
+    )
 
 
 def _bounded(rule: rrule, last_year: int) -> Iterator[datetime]:
     """The rule's occurrences in years up to ``last_year``: dateutil's own iteration, run with a period
     helper that stops it there (the same code, other globals)."""
-    iterate = rrule._iter  # type: ignore[attr-defined]
-    bounded_iter = types.FunctionType(
-        iterate.__code__,
-        {**iterate.__globals__, "_iterinfo": _year_bound_iterinfo(last_year)},
-        iterate.__name__,
-        iterate.__defaults__,
-        iterate.__closure__,
-    )
+    bounded_iter = _bounded_iter(last_year)
     try:
         yield from bounded_iter(rule)
     except _SearchedTooFarError:
