@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
 from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.platform.routing import allowed_methods
 
 
 class ControlErrorBody(BaseModel):
@@ -86,9 +87,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_json(400, "invalid_request", "The request does not match the control API.", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, "error")
         response = error_json(exc.status_code, code, str(exc.detail))
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
         return response

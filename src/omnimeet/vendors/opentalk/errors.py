@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from omnimeet.domain.errors import DomainError, ErrorCode
+from omnimeet.platform.routing import allowed_methods
 
 MEDIA_TYPE = "text/json; charset=utf-8"
 """The controller's content type for error bodies (not ``application/json``)."""
@@ -237,9 +238,12 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return _validation_response(exc)
 
-    async def on_http_error(_: Request, exc: Exception) -> Response:
+    async def on_http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
-        return http_error_response(exc.status_code)
+        response = http_error_response(exc.status_code)
+        if exc.status_code == 405:
+            response.headers["Allow"] = allowed_methods(request)
+        return response
 
     async def on_unexpected(_: Request, exc: Exception) -> Response:
         return http_error_response(500)

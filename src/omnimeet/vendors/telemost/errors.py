@@ -9,10 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Match
 
 from omnimeet.domain.errors import DomainError, ErrorCode
 from omnimeet.platform.middleware import new_request_id
+from omnimeet.platform.routing import allowed_methods
 
 REQUEST_ID_HEADER = "Yandex-Cloud-Request-ID"
 
@@ -115,20 +115,6 @@ def _validation_response(exc: RequestValidationError) -> JSONResponse:
     )
 
 
-_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
-
-
-def _allowed_methods(request: Request) -> str:
-    """Every method some route serves at the request's path. Starlette's own ``Allow`` names only the
-    first matching route's methods (``GET`` alone for ``/conferences/{id}``)."""
-    routes = request.app.router.routes
-    return ", ".join(
-        method
-        for method in _METHODS
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
-    )
-
-
 def install_error_handlers(app: FastAPI) -> None:
     async def on_domain_error(_: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -151,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.headers:
             response.headers.update(exc.headers)
         if exc.status_code == 405:
-            response.headers["Allow"] = _allowed_methods(request)
+            response.headers["Allow"] = allowed_methods(request)
         return response
 
     async def on_unexpected(_: Request, exc: Exception) -> Response:
