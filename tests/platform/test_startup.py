@@ -39,3 +39,11 @@ def test_a_sqlite_server_start_up_leaves_the_postgresql_dialect_unloaded(tmp_pat
     assert "sqlalchemy.dialects.sqlite" in modules
     assert _loaded(modules, "sqlalchemy.dialects.postgresql") == []
     assert _loaded(modules, "psycopg") == []
+
+
+def test_a_server_start_up_leaves_jwt_and_cryptography_unloaded(tmp_path: Path) -> None:
+    """Tokens are decoded and signed only when a request needs it (cryptography's bindings: ~9 MB)."""
+    modules = _modules_after_start_up(f"sqlite:///{tmp_path / 'x.db'}")
+    assert "omnimeet.vendors.opentalk.auth" in modules
+    assert _loaded(modules, "jwt") == []
+    assert _loaded(modules, "cryptography") == []

@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import jwt
 from fastapi import Request
 
 from omnimeet.domain import tenancy
@@ -99,6 +98,8 @@ def verified_claims(
 ) -> dict[str, Any]:
     """The claims of a JWT, checked as the auth mode says; a 401 with ``refusal`` otherwise (``expired``
     when its ``exp`` has passed on the virtual clock)."""
+    import jwt  # here, not at import: it loads cryptography (~9 MB, ~35 ms) that start-up does not need
+
     try:
         if ctx.credentials is None:
             claims: dict[str, Any] = jwt.decode(
@@ -121,6 +122,8 @@ def verified_claims(
 
 
 def _strict_claims(ctx: AppContext, token: str) -> dict[str, Any]:
+    import jwt  # here, not at import: it loads cryptography (~9 MB, ~35 ms) that start-up does not need
+
     header = jwt.get_unverified_header(token)
     unverified = jwt.decode(token, options={"verify_signature": False})
     issuer = unverified.get("iss") if isinstance(unverified, dict) else None
@@ -160,6 +163,8 @@ _JWKS_CACHE: dict[Path, tuple[int, dict[str, Any]]] = {}
 
 def jwks_keys(path: Path) -> dict[str, Any]:
     """The RSA keys of a JWKS file by ``kid`` (read again when the file changes; unreadable: none)."""
+    import jwt  # here, not at import: it loads cryptography (~9 MB, ~35 ms) that start-up does not need
+
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:

@@ -16,7 +16,6 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-import jwt
 from fastapi import Request
 
 from omnimeet.domain.tenancy import Principal
@@ -57,6 +56,8 @@ SECURED: dict[str, Any] = {"security": [{"HTTPBearer": []}]}
 
 
 def _claims(ctx: AppContext, token: str) -> dict[str, Any]:
+    import jwt  # here, not at import: it loads cryptography (~9 MB, ~35 ms) that start-up does not need
+
     settings = ctx.settings
     try:
         if ctx.credentials is None:
