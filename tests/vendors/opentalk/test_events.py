@@ -171,6 +171,12 @@ async def test_create_refusals(ot: httpx.AsyncClient) -> None:
         422,
         validation("starts_at", "invalid_value", "Unknown time zone"),
     )
+    for flag in ("is_adhoc", "waiting_room", "is_time_independent"):
+        assert_error(
+            await ot.post("/events", json=weekly_body(**{flag: 0})),
+            422,
+            validation(flag, "invalid_value", "Input should be a valid boolean"),
+        )
     assert_error(
         await ot.post("/events", json=weekly_body(is_all_day=True)),
         422,

@@ -148,6 +148,25 @@ async def test_unknown_rooms_codes_and_bad_input(app: PrefixDispatcher, ot: http
     naive = await ot.post(f"/rooms/{room_id}/invites", json={"expiration": "2026-12-01T10:00:00"})
     assert naive.status_code == 422
     assert naive.json()["errors"][0]["field"] == "expiration"
+    # serde wants RFC 3339 text; pydantic alone would read a number as seconds since the epoch.
+    for send in (
+        ot.post(f"/rooms/{room_id}/invites", json={"expiration": 0}),
+        ot.put(f"/rooms/{other_room}/invites/{code}", json={"expiration": 1893456000}),
+    ):
+        assert_error(
+            await send,
+            422,
+            {
+                **error("validation_failed", "Some provided values are invalid"),
+                "errors": [
+                    {
+                        "field": "expiration",
+                        "code": "invalid_value",
+                        "message": "Input should be a valid datetime",
+                    }
+                ],
+            },
+        )
     not_json = await ot.post(
         f"/rooms/{room_id}/invites", content=b"{", headers={"content-type": "application/json"}
     )

@@ -82,6 +82,13 @@ async def test_bad_bodies(app: PrefixDispatcher, ot: httpx.AsyncClient) -> None:
         422,
         _invalid("password", "invalid_value", "The password must be numeric"),
     )
+    # serde takes only true and false for a bool (pydantic's lax mode would read 0 and "yes").
+    for lobby in (0, "yes"):
+        assert_error(
+            await ot.put(path, json={"lobby": lobby}),
+            422,
+            _invalid("lobby", "invalid_value", "Input should be a valid boolean"),
+        )
     assert_error(await ot.get(f"/rooms/{room_id}/sip"), 404, NOT_FOUND)
 
 

@@ -169,6 +169,17 @@ async def test_each_room_gets_its_own_ids(vonage: httpx.AsyncClient) -> None:
             '"expires_at" must be less than or equal to "2027-12-01T09:00:00.000Z"',
         ),
         ({"expire_after_use": "often"}, '"expire_after_use" must be a boolean'),
+        # Joi's boolean() takes no numbers (pydantic's lax mode would read 0 and 1).
+        ({"expire_after_use": 0}, '"expire_after_use" must be a boolean'),
+        ({"expire_after_use": "yes"}, '"expire_after_use" must be a boolean'),
+        (
+            {"recording_options": {"record_only_owner": 1}},
+            '"recording_options.record_only_owner" must be a boolean',
+        ),
+        (
+            {"available_features": {"is_captions_available": 0}},
+            '"available_features.is_captions_available" must be a boolean',
+        ),
         ({"recording_options": "yes"}, '"recording_options" must be of type object'),
         ({"recording_options": {"auto_record": "x"}}, '"recording_options.auto_record" must be a boolean'),
         (
@@ -199,6 +210,19 @@ async def test_invalid_bodies(vonage: httpx.AsyncClient, body: dict[str, Any], m
     if body:
         body = {"display_name": "my_test_room", **body} if "display_name" not in body else body
     assert_answer(await vonage.post("/rooms", json=body), 400, invalid(message))
+
+
+async def test_booleans_may_be_sent_as_text_in_any_case(vonage: httpx.AsyncClient) -> None:
+    body = {
+        "display_name": "x",
+        "expire_after_use": "TRUE",
+        "available_features": {"is_chat_available": "false"},
+    }
+    response = await vonage.post("/rooms", json=body)
+
+    assert response.status_code == 201
+    room = response.json()
+    assert (room["expire_after_use"], room["available_features"]["is_chat_available"]) == (True, False)
 
 
 async def test_a_body_that_is_not_json_is_an_empty_object(vonage: httpx.AsyncClient) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+
+from omnimeet.vendors.opentalk.validators import datetime_text
 
 NUMERIC_10 = r"^[0-9]{10}$"
 
@@ -41,7 +44,7 @@ class InviteCodeOut(BaseModel):
 class NewInviteCode(BaseModel):
     """Body of ``POST /rooms/{room_id}/invites``."""
 
-    expiration: AwareDatetime | None = Field(
+    expiration: Annotated[AwareDatetime | None, BeforeValidator(datetime_text)] = Field(
         default=None, description="When the code stops working (RFC 3339 with offset); null or absent: never."
     )
 
@@ -49,7 +52,7 @@ class NewInviteCode(BaseModel):
 class UpdateInviteCode(BaseModel):
     """Body of ``PUT /rooms/{room_id}/invites/{invite_code}``: the new expiry (absent or null: never)."""
 
-    expiration: AwareDatetime | None = Field(
+    expiration: Annotated[AwareDatetime | None, BeforeValidator(datetime_text)] = Field(
         default=None, description="When the code stops working (RFC 3339 with offset); null or absent: never."
     )
 
@@ -91,7 +94,7 @@ class PutSipConfig(BaseModel):
         examples=["9876543210"],
         json_schema_extra={"pattern": NUMERIC_10},
     )
-    lobby: bool | None = Field(
+    lobby: StrictBool | None = Field(
         default=None, description="Callers wait in a lobby; false when absent on creation."
     )
 

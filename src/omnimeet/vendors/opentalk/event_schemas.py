@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from omnimeet.vendors.opentalk.room_schemas import StreamingTarget, StreamingTargetBody
 
@@ -28,12 +28,12 @@ class PostEventsBody(BaseModel):
     title: str = Field(max_length=255)
     description: str = Field(max_length=4096)
     password: str | None = Field(default=None, min_length=1, max_length=255)
-    is_adhoc: bool = False
-    waiting_room: bool = False
-    is_time_independent: bool
-    is_all_day: bool | None = None
+    is_adhoc: StrictBool = False
+    waiting_room: StrictBool = False
+    is_time_independent: StrictBool
+    is_all_day: StrictBool | None = None
     streaming_targets: list[StreamingTargetBody] | None = None
-    has_shared_folder: bool = False
+    has_shared_folder: StrictBool = False
     starts_at: DateTimeTZ | None = None
     ends_at: DateTimeTZ | None = None
     recurrence_pattern: list[str] | None = Field(
@@ -47,10 +47,10 @@ class PatchEvent(BaseModel):
     title: str | None = Field(default=None, max_length=255)
     description: str | None = Field(default=None, max_length=4096)
     password: str | None = Field(default=None, min_length=1, max_length=255)
-    is_adhoc: bool | None = None
-    waiting_room: bool | None = None
-    is_time_independent: bool | None = None
-    is_all_day: bool | None = None
+    is_adhoc: StrictBool | None = None
+    waiting_room: StrictBool | None = None
+    is_time_independent: StrictBool | None = None
+    is_all_day: StrictBool | None = None
     starts_at: DateTimeTZ | None = None
     ends_at: DateTimeTZ | None = None
     recurrence_pattern: list[str] | None = Field(default=None, max_length=4)
@@ -61,7 +61,7 @@ class PatchEventInstance(BaseModel):
 
     title: str | None = Field(default=None, max_length=255)
     description: str | None = Field(default=None, max_length=4096)
-    is_all_day: bool | None = None
+    is_all_day: StrictBool | None = None
     starts_at: DateTimeTZ | None = None
     ends_at: DateTimeTZ | None = None
     status: Literal["ok", "cancelled"] | None = None

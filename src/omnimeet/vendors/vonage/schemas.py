@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
 from omnimeet.platform.clock import EPOCH
 from omnimeet.vendors.vonage.errors import input_error
@@ -27,6 +28,19 @@ MAX_DATE_MS = 8_640_000_000_000_000
 """The latest time a JavaScript ``Date`` holds."""
 
 RoomType = Literal["instant", "long_term"]
+
+
+def joi_bool(value: Any) -> Any:
+    """``true``/``false``, or their text in any case, as Joi's ``boolean()`` converts it; anything else (a
+    number, ``"yes"``) is not a boolean there."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise PydanticCustomError("bool_parsing", "Input should be a valid boolean")
+
+
+JoiBool = Annotated[bool, BeforeValidator(joi_bool)]
 JoinApprovalLevel = Literal["none", "after_owner_only", "explicit_approval"]
 MicrophoneState = Literal["on", "off", "default"]
 Language = Literal["default", "en", "he", "es", "pt", "it"]
@@ -86,8 +100,8 @@ class Body(BaseModel):
 class RecordingOptions(Body):
     model_config = ConfigDict(title="RecordingOptions")
 
-    auto_record: bool = Field(default=False, description="Record every session of the room.")
-    record_only_owner: bool = Field(default=False, description="Record only the owner's screen.")
+    auto_record: JoiBool = Field(default=False, description="Record every session of the room.")
+    record_only_owner: JoiBool = Field(default=False, description="Record only the owner's screen.")
 
 
 class InitialJoinOptions(Body):
@@ -109,11 +123,11 @@ class AvailableFeatures(Body):
 
     model_config = ConfigDict(title="AvailableFeatures")
 
-    is_recording_available: bool = True
-    is_chat_available: bool = True
-    is_whiteboard_available: bool = True
-    is_locale_switcher_available: bool = False
-    is_captions_available: bool = False
+    is_recording_available: JoiBool = True
+    is_chat_available: JoiBool = True
+    is_whiteboard_available: JoiBool = True
+    is_locale_switcher_available: JoiBool = False
+    is_captions_available: JoiBool = False
 
 
 class UiSettings(Body):
@@ -138,7 +152,7 @@ class CreateRoom(Body):
     type: RoomType = "instant"
     expires_at: IsoDate
     recording_options: RecordingOptions = Field(default_factory=RecordingOptions)
-    expire_after_use: bool = Field(
+    expire_after_use: JoiBool = Field(
         default=False, description="Close a long_term room ten minutes after its last participant leaves."
     )
     theme_id: Annotated[str | None, Field(default=None, max_length=128), AfterValidator(_no_nul)]
@@ -155,7 +169,7 @@ class UpdateDetails(Body):
     model_config = ConfigDict(title="UpdateRoomDetails")
 
     expires_at: IsoDate
-    expire_after_use: bool | None = None
+    expire_after_use: JoiBool | None = None
     theme_id: Annotated[
         str | None,
         Field(default=None, max_length=128, description="null: no theme."),

@@ -12,11 +12,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BeforeValidator
-from pydantic_core import PydanticCustomError
 from starlette.responses import JSONResponse, Response
 
 from omnimeet.domain.errors import DomainError, ErrorCode
@@ -32,7 +31,15 @@ from omnimeet.vendors.vonage.errors import (
     short_company_url_taken,
     theme_name_taken,
 )
-from omnimeet.vendors.vonage.schemas import CRASH, INVALID, OTHER, UNAUTHORIZED, chosen_update, error
+from omnimeet.vendors.vonage.schemas import (
+    CRASH,
+    INVALID,
+    OTHER,
+    UNAUTHORIZED,
+    chosen_update,
+    error,
+    joi_bool,
+)
 from omnimeet.vendors.vonage.theme_mapping import UNIQUE_SETTINGS, new_settings, theme_body
 from omnimeet.vendors.vonage.theme_schemas import CreateTheme, Theme, UpdateTheme
 
@@ -55,19 +62,9 @@ THEME_LINKS = {
 ThemeId = Path(alias="theme_id", description="The theme's id.", max_length=128)
 
 
-def _joi_bool(value: Any) -> Any:
-    """``true``/``false`` in any case, as Joi converts them; anything else is not a boolean."""
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("true", "false"):
-        return text == "true"
-    raise PydanticCustomError("bool_parsing", "Input should be a valid boolean")
-
-
 Force = Annotated[
     bool | None,
-    BeforeValidator(_joi_bool),
+    BeforeValidator(joi_bool),
     Query(description="Delete even when rooms use the theme or it is the default (`true`/`True`)."),
 ]
 
