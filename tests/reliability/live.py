@@ -358,6 +358,16 @@ def _meet_expiry() -> int:
     return (int(time.time()) + 86_400) * 1000
 
 
+@dataclass
+class Created:
+    """A create the server acknowledged (2xx): who made which room, with the marker its read must show."""
+
+    vendor: str
+    tenant: str
+    marker: str
+    room_id: str
+
+
 @dataclass(frozen=True)
 class RoomApi:
     """How one vendor creates a room and reads it back, through a live server in permissive mode.

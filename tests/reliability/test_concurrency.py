@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from tests.reliability.conftest import MakeLiveServer
-from tests.reliability.live import ROOM_APIS, LiveServer, RoomApi, cpu_seconds, log_problems
+from tests.reliability.live import ROOM_APIS, Created, LiveServer, RoomApi, cpu_seconds, log_problems
 
 CLIENTS = 32
 OPERATIONS = 15
@@ -30,14 +30,6 @@ LOAD_DEADLINE_S = 120.0
 REQUEST_TIMEOUT_S = 30.0
 LOCKED = "database is locked"
 CLOSE = {"Connection": "close"}
-
-
-@dataclass
-class Created:
-    vendor: str
-    tenant: str
-    marker: str
-    room_id: str
 
 
 @dataclass

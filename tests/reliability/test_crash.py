@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from tests.reliability.conftest import MakeLiveServer
-from tests.reliability.live import ROOM_APIS, LiveServer, log_problems
+from tests.reliability.live import ROOM_APIS, Created, LiveServer, log_problems
 
 WRITERS = 8
 VENDORS = list(ROOM_APIS)
@@ -26,14 +26,6 @@ MAX_CREATES_PER_WRITER = 400
 """Bounds the load should the kill never come."""
 DEADLINE_S = 90.0
 REQUEST_TIMEOUT_S = 30.0
-
-
-@dataclass
-class Created:
-    vendor: str
-    tenant: str
-    marker: str
-    room_id: str
 
 
 @dataclass

@@ -388,14 +388,11 @@ def page_starts(
     answer depends on nothing but the arguments (a changed event is another schedule), and expanding a
     rule with dateutil costs more than mapping the page it yields."""
     if limit > PAGE_CACHE_MAX:
-        return tuple(
-            occurrences(schedule, time_min_ms, time_max_ms, start_after_ms=start_after_ms, limit=limit)
-        )
+        return _page(schedule, time_min_ms, time_max_ms, start_after_ms, limit)
     return _cached_page(schedule, time_min_ms, time_max_ms, start_after_ms, limit)
 
 
-@functools.lru_cache(maxsize=PAGE_CACHE_SIZE)
-def _cached_page(
+def _page(
     schedule: Schedule,
     time_min_ms: int | None,
     time_max_ms: int | None,
@@ -403,6 +400,9 @@ def _cached_page(
     limit: int,
 ) -> tuple[int, ...]:
     return tuple(occurrences(schedule, time_min_ms, time_max_ms, start_after_ms=start_after_ms, limit=limit))
+
+
+_cached_page = functools.lru_cache(maxsize=PAGE_CACHE_SIZE)(_page)
 
 
 def is_occurrence(schedule: Schedule, start_ms: int) -> bool:
