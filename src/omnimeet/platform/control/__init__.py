@@ -17,9 +17,11 @@ from omnimeet.platform.control import (
     clock,
     faults,
     journal,
+    overview,
     principals,
     simulate,
     state,
+    ui,
     webhooks,
 )
 from omnimeet.platform.control.errors import ControlError, ControlErrorBody, install_error_handlers
@@ -99,6 +101,8 @@ def build_control_app(ctx: AppContext) -> FastAPI:
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable"}, status_code=503)
 
-    for module in (state, clock, simulate, assets, journal, faults, webhooks, principals):
+    for module in (state, clock, simulate, assets, journal, faults, webhooks, principals, overview):
         app.include_router(module.build_router(ctx), dependencies=guarded)
+    # The dashboard page and its assets hold no data: no token (the page asks for it in strict mode).
+    app.include_router(ui.build_router())
     return app
