@@ -265,7 +265,7 @@
     sync($("deliveries"), data.deliveries.slice().reverse(), (d) => d.id, renderDelivery);
     $("deliveries-empty").hidden = data.deliveries.length > 0;
     $("webhooks-summary").textContent = data.total > data.deliveries.length
-      ? "newest " + data.deliveries.length + " of " + data.total : data.total + " deliveries";
+      ? "newest " + data.deliveries.length + " of " + data.total : data.total + (data.total === 1 ? " delivery" : " deliveries");
   }
 
   function renderFault(f) {
