@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
 from tests.platform.browser.support import CONTROL, launch, missing_browser
 from tests.platform.receiver import Receiver
 from tests.reliability.live import LiveServer

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
 from tests.reliability.live import ROOM_APIS
 
 if TYPE_CHECKING:

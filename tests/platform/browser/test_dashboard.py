@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from tests.platform.browser.support import (
     CONTROL,
     UI_PATH,
@@ -372,7 +373,7 @@ def test_overview_screenshot(
     page: Page, server: LiveServer, api: httpx.Client, receiver: Receiver, artifacts: Path
 ) -> None:
     """A bit of everything on the rooms view. With ``OMNIMEET_DASHBOARD_PNG=docs/dashboard.png`` the
-    README's picture is written there too (the browser's window, 1400 x 900)."""
+    README's picture is written there too (the whole page, 1280 pixels wide)."""
     scene = populate(api, webhook_url=receiver.url)
     open_dashboard(page, server)
     expect(page.get_by_test_id("room-row")).to_have_count(sum(len(rooms) for rooms in scene.rooms.values()))
@@ -384,5 +385,9 @@ def test_overview_screenshot(
     assert path.stat().st_size > 10_000
     readme_png = os.environ.get("OMNIMEET_DASHBOARD_PNG")
     if readme_png:
-        page.screenshot(path=readme_png)
+        page.set_viewport_size({"width": 1280, "height": 560})
+        expect(page.get_by_test_id("room-row")).to_have_count(
+            sum(len(rooms) for rooms in scene.rooms.values())
+        )
+        page.screenshot(path=readme_png, full_page=True)
         print(f"README screenshot: {readme_png}")
