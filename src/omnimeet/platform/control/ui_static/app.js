@@ -6,7 +6,7 @@
   const BASE = location.pathname.replace(/\/ui\/?$/, "");
   const TOKEN_KEY = "omnimeet.controlToken";
   const POLL_MS = 1000;
-  const state = { view: "rooms", vendors: [], polls: 0, selectedRequest: null, busy: false };
+  const state = { view: "rooms", vendors: [], polls: 0, selectedRequest: null, running: null, again: false };
 
   const $ = (id) => document.getElementById(id);
 
@@ -310,7 +310,27 @@
 
   const POLLERS = { rooms: pollRooms, journal: pollJournal, webhooks: pollWebhooks, faults: pollFaults, clock: pollClock };
 
-  async function poll() {
+  /* One poll at a time: a poll asked for while one runs makes that one go round again (so an older answer
+     never overwrites a newer one); the promise settles when the page shows the latest data. */
+  function poll() {
+    if (state.running) {
+      state.again = true;
+      return state.running;
+    }
+    state.running = (async () => {
+      try {
+        do {
+          state.again = false;
+          await pollOnce();
+        } while (state.again);
+      } finally {
+        state.running = null;
+      }
+    })();
+    return state.running;
+  }
+
+  async function pollOnce() {
     if (!$("token-dialog").hidden) return;
     try {
       if (!state.vendors.length) state.vendors = (await api("GET", "/overview?vendor=-")).vendors;
@@ -324,10 +344,7 @@
   }
 
   async function loop() {
-    if (!state.busy) {
-      state.busy = true;
-      try { await poll(); } finally { state.busy = false; }
-    }
+    await poll();
     setTimeout(loop, POLL_MS);
   }
 
