@@ -210,6 +210,7 @@ def _room_json(
         "name": room.name,
         "created_at": iso_ms(room.created_at_ms),
         "expires_at": _iso(room.expires_at_ms),
+        # The rule of meeting_records.is_expired (on the row, without building a Room).
         "expired": room.expired_at_ms is not None
         or (room.expires_at_ms is not None and room.expires_at_ms <= now_ms),
         "session": None
