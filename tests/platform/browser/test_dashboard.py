@@ -348,17 +348,31 @@ def test_strict_mode_asks_for_the_control_token(
     expect(form).to_be_visible()
     expect(page.get_by_test_id("room-row")).to_have_count(0)
 
+    # A wrong token: the control API refuses it, and the page asks again (keeping nothing).
     page.get_by_test_id("token-input").fill("not-the-token")
-    page.get_by_test_id("token-submit").click()
+    with page.expect_response(lambda answer: "/_omnimeet/" in answer.url and answer.status == 401) as refused:
+        page.get_by_test_id("token-submit").click()
+    assert refused.value.request.headers.get("authorization") == "Bearer not-the-token"
     expect(form).to_be_visible()
     expect(page.get_by_test_id("room-row")).to_have_count(0)
+    assert "not-the-token" not in page.evaluate("JSON.stringify(Object.values(sessionStorage))")
 
     page.get_by_test_id("token-input").fill(TOKEN)
     page.get_by_test_id("token-submit").click()
     expect(form).to_be_hidden()
     expect(room_row(page, "telemost", room)).to_have_count(1)
-    # Nothing on the page (nor in any of its views) shows the vendor credential.
-    for view in ("rooms", "journal", "webhooks", "faults", "clock"):
+    assert TOKEN in page.evaluate("JSON.stringify(Object.values(sessionStorage))")
+    assert page.evaluate("JSON.stringify(Object.values(localStorage))") == "[]"
+
+    # The journal holds the create with its credential header, masked.
+    page.get_by_test_id("nav-journal").click()
+    create = page.locator('[data-testid="journal-row"][data-method="POST"][data-status="201"]')
+    expect(create).to_have_count(1)
+    create.click()
+    expect(page.get_by_test_id("journal-response-body")).to_contain_text(room)
+    expect(page.get_by_test_id("journal-detail")).to_contain_text(f"authorization: OAuth {credential[:3]}")
+    # Nothing on the page (in any of its views) shows the vendor credential or the control token.
+    for view in ("journal", "rooms", "webhooks", "faults", "clock"):
         page.get_by_test_id(f"nav-{view}").click()
         html = page.content()
         assert credential not in html
