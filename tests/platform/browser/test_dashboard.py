@@ -134,6 +134,29 @@ def test_page_updates_live_without_reloading(page: Page, server: LiveServer, api
     expect(page.get_by_test_id("last-updated")).not_to_have_text(updated)
 
 
+def test_recording_moves_through_its_states_on_the_page(
+    page: Page, server: LiveServer, api: httpx.Client
+) -> None:
+    room = create_room(api, "telemost", "recorded")
+    ok(api.put(f"{CONTROL}/progression/telemost/recording", json={"mode": "manual"}), 200)
+    join(api, "telemost", room, "Erin", "host")
+    open_dashboard(page, server)
+    recordings = room_row(page, "telemost", room).get_by_test_id("recording-row")
+    expect(recordings).to_have_count(0)
+
+    recording = ok(api.post(f"{CONTROL}/vendors/telemost/rooms/{room}/recordings"), 201)
+    seen = [recording["status"]]
+    expect(recordings).to_have_count(1)
+    expect(recordings.first).to_have_attribute("data-status", recording["status"])
+    moves = ["advance", "stop", "advance", "advance"]
+    for move in moves:
+        answer = ok(api.post(f"{CONTROL}/vendors/telemost/recordings/{recording['id']}/{move}"), 200)
+        seen.append(answer["status"])
+        expect(recordings.first).to_have_attribute("data-status", answer["status"])
+    assert len(set(seen)) >= 4, seen
+    assert seen[-1] == "ready", seen
+
+
 # --- journal -------------------------------------------------------------------------------------------
 
 
