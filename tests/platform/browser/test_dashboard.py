@@ -202,6 +202,9 @@ def test_journal_rows_filters_and_detail(
     page.get_by_test_id("journal-filter-vendor").select_option("")
     page.get_by_test_id("journal-filter-path").fill("*/conferences*")
     expect(rows).to_have_count(2)
+    page.get_by_test_id("journal-filter-path").fill("meetings/rooms")  # plain text: anywhere in the path
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-path", ROOM_APIS["vonage"].create_path)
     page.get_by_test_id("journal-filter-path").fill("")
     expect(rows).to_have_count(3)
 
@@ -212,6 +215,21 @@ def test_journal_rows_filters_and_detail(
     expect(detail.get_by_test_id("journal-request-body")).to_contain_text("journal-marker")
     expect(detail.get_by_test_id("journal-response-body")).to_contain_text(telemost)
     screenshot(page, artifacts, "journal.png")
+
+
+def test_the_view_is_kept_in_the_url(page: Page, server: LiveServer, api: httpx.Client) -> None:
+    create_room(api, "vonage", "linked")
+    page.goto(server.url(f"{UI_PATH}#journal"))
+    expect(page.get_by_test_id("journal-row")).to_have_count(1)
+    expect(page.get_by_test_id("journal-filter-vendor")).to_be_visible()
+    expect(page.get_by_test_id("filter-vendor")).to_be_hidden()
+
+    page.get_by_test_id("nav-faults").click()
+    expect(page.get_by_test_id("fault-form")).to_be_visible()
+    assert page.evaluate("location.hash") == "#faults"
+    page.reload()
+    expect(page.get_by_test_id("fault-form")).to_be_visible()
+    expect(page.get_by_test_id("journal-filter-vendor")).to_be_hidden()
 
 
 # --- webhooks ------------------------------------------------------------------------------------------
