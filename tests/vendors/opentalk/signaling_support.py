@@ -32,6 +32,19 @@ def start_session(client: TestClient, room_id: str, name: str = "alice", **body:
     return answer
 
 
+def start_guest_session(client: TestClient, room_id: str, owner: str = "alice") -> dict[str, str]:
+    """A guest's signalling start through a fresh invite code of the room (made by its ``owner``)."""
+    auth = {"Authorization": f"Bearer {token(owner)}"}
+    invite = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth)
+    assert invite.status_code == 200, invite.text
+    response = client.post(
+        f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": invite.json()["invite_code"]}
+    )
+    assert response.status_code == 200, response.text
+    answer: dict[str, str] = response.json()
+    return answer
+
+
 def send_join(ws: Any, name: str | None = None) -> dict[str, Any]:
     payload: dict[str, Any] = {"action": "join"}
     if name is not None:

@@ -17,6 +17,7 @@ from tests.vendors.opentalk.signaling_support import (
     freeze_clock,
     people_in,
     send_join,
+    start_guest_session,
     start_session,
 )
 from tests.vendors.opentalk.support import (
@@ -86,12 +87,7 @@ def test_a_moderator_kicks_and_bans(app: PrefixDispatcher) -> None:
     room_id = make_room(app)
     auth = {"Authorization": f"Bearer {token('alice')}"}
     with TestClient(app, base_url=ROOT) as client:
-        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
-            "invite_code"
-        ]
-        guest_ticket = client.post(
-            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
-        ).json()["ticket"]
+        guest_ticket = start_guest_session(client, room_id)["ticket"]
         owner_ticket = start_session(client, room_id)["ticket"]
         second_owner_ticket = start_session(client, room_id)["ticket"]
         with client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner:
@@ -142,14 +138,8 @@ def test_a_moderator_kicks_and_bans(app: PrefixDispatcher) -> None:
 def test_the_waiting_room(app: PrefixDispatcher) -> None:
     freeze_clock(app)
     room_id = make_room(app, waiting_room=True)
-    auth = {"Authorization": f"Bearer {token('alice')}"}
     with TestClient(app, base_url=ROOT) as client:
-        code = client.post(f"/opentalk/v1/rooms/{room_id}/invites", json={}, headers=auth).json()[
-            "invite_code"
-        ]
-        guest_ticket = client.post(
-            f"/opentalk/v1/rooms/{room_id}/start_invited", json={"invite_code": code}
-        ).json()["ticket"]
+        guest_ticket = start_guest_session(client, room_id)["ticket"]
         owner_ticket = start_session(client, room_id)["ticket"]
         with (
             client.websocket_connect(WS_PATH, subprotocols=[PROTOCOL, f"ticket#{owner_ticket}"]) as owner,
